@@ -1,0 +1,254 @@
+"""Products, footprint studies and their bill of materials.
+
+Catalogues (Material, ProcessStage) are shared reference data from seed 001 tables 1-3; every
+other row belongs to one organization (TenantModel).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from apps.accounts.models import TenantModel
+from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
+from apps.inventory.enums import (
+    DataSource,
+    DeclaredUnit,
+    EnergyType,
+    MaterialCategory,
+    StageGroup,
+    StudyStatus,
+    SystemBoundary,
+    TransportMode,
+)
+
+# At most 15 significant digits, so SQLite and PostgreSQL hold the same exact value.
+QUANTITY = {"max_digits": 15, "decimal_places": 6}
+SHARE = {"max_digits": 7, "decimal_places": 6}
+MASS = {"max_digits": 15, "decimal_places": 9}
+
+
+class Material(models.Model):
+    """A raw material of the catalogue (meter_materials.csv)."""
+
+    no = models.PositiveSmallIntegerField(_("number"), unique=True)
+    category = models.CharField(_("category"), max_length=16, choices=MaterialCategory.choices)
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+    activity_unit = models.CharField(_("activity unit"), max_length=16)  # piece, L or kg
+    density_kg_per_l = models.DecimalField(
+        _("density (kg/L)"), null=True, blank=True, max_digits=8, decimal_places=4,
+        help_text=_("Typical density, for liquids bought by volume."),
+    )
+
+    class Meta:
+        ordering = ["no"]
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+
+    def __str__(self) -> str:
+        return f"{self.no}. {self.name_zh} / {self.name_en}"
+
+
+class ProcessStage(models.Model):
+    """A manufacturing or support stage of the catalogue (meter_stages.csv)."""
+
+    no = models.PositiveSmallIntegerField(_("number"), unique=True)
+    group = models.CharField(_("group"), max_length=16, choices=StageGroup.choices)
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+    emission_source_zh = models.CharField(_("emission source"), max_length=100)
+    energy_type = models.CharField(_("energy type"), max_length=16, choices=EnergyType.choices)
+    activity_unit = models.CharField(_("activity unit"), max_length=16)  # kWh
+
+    class Meta:
+        ordering = ["no"]
+        verbose_name = _("process stage")
+        verbose_name_plural = _("process stages")
+
+    def __str__(self) -> str:
+        return f"{self.no}. {self.name_zh} / {self.name_en}"
+
+
+class Product(TenantModel):
+    name = models.CharField(_("name"), max_length=200)
+    model_code = models.CharField(_("model code"), max_length=80)
+    description = models.TextField(_("description"), blank=True)
+    mass_kg = models.DecimalField(
+        _("mass per piece (kg)"), null=True, blank=True, validators=[MinValueValidator(Decimal(0))], **MASS
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "model_code"], name="product_unique_org_model"),
+        ]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.model_code})"
+
+
+class Site(TenantModel):
+    """A plant. Its grid region decides which electricity factor applies."""
+
+    code = models.SlugField(_("code"), max_length=60)
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    grid_region = models.CharField(_("grid region"), max_length=120, help_text=_("e.g. East China grid"))
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "code"], name="site_unique_org_code")]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Study(TenantModel):
+    """A product carbon footprint study for one reporting period."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="studies")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="studies")
+    name = models.CharField(_("name"), max_length=200)
+    declared_unit = models.CharField(
+        _("declared unit"), max_length=16, choices=DeclaredUnit.choices, default=DeclaredUnit.PIECE
+    )
+    declared_unit_amount = models.DecimalField(_("declared unit amount"), default=Decimal(1), **QUANTITY)
+    period_start = models.DateField(_("reporting period start"))
+    period_end = models.DateField(_("reporting period end (inclusive)"))
+    units_produced = models.DecimalField(
+        _("units produced in the period"), validators=[MinValueValidator(Decimal("0.000001"))], **QUANTITY
+    )
+    system_boundary = models.CharField(
+        _("system boundary"), max_length=24, choices=SystemBoundary.choices, default=SystemBoundary.CRADLE_TO_GATE
+    )
+    status = models.CharField(_("status"), max_length=16, choices=StudyStatus.choices, default=StudyStatus.DRAFT)
+    factor_dataset = models.ForeignKey(
+        FactorDataset,
+        on_delete=models.PROTECT,
+        related_name="studies",
+        help_text=_("The library dataset (and version) whose defaults this study uses."),
+    )
+    electricity_factor = models.ForeignKey(
+        EmissionFactor, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text=_("A static grid factor for the period, or ..."),
+    )
+    electricity_series = models.ForeignKey(
+        ElectricityFactorSeries, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text=_("... a time series that follows the generation mix."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-period_start", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="study_period_ordered"),
+            models.CheckConstraint(condition=Q(units_produced__gt=0), name="study_units_positive"),
+            models.CheckConstraint(
+                condition=Q(electricity_factor__isnull=True) | Q(electricity_series__isnull=True),
+                name="study_one_electricity_factor",
+            ),
+            models.UniqueConstraint(fields=["organization", "name"], name="study_unique_org_name"),
+        ]
+        verbose_name = _("footprint study")
+        verbose_name_plural = _("footprint studies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StudyStage(TenantModel):
+    """A stage in a study's scope, with the share of its energy that belongs to this product."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="stages")
+    stage = models.ForeignKey(ProcessStage, on_delete=models.PROTECT, related_name="+")
+    allocation_share = models.DecimalField(_("allocation share"), default=Decimal(1), **SHARE)
+    allocation_note = models.CharField(_("allocation basis"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["study", "stage__no"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "stage"], name="studystage_unique_study_stage"),
+            models.CheckConstraint(
+                condition=Q(allocation_share__gt=0) & Q(allocation_share__lte=1), name="studystage_share_range"
+            ),
+        ]
+        verbose_name = _("study stage")
+        verbose_name_plural = _("study stages")
+
+    def __str__(self) -> str:
+        return f"{self.study}: {self.stage}"
+
+
+class BomLine(TenantModel):
+    """One material of a study's bill of materials, per declared unit."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="bom_lines")
+    material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("net quantity per declared unit"), **QUANTITY)
+    loss_rate = models.DecimalField(_("loss (scrap) rate"), default=Decimal(0), **SHARE)
+    factor = models.ForeignKey(
+        EmissionFactor, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text=_("Leave empty to use the supplier's own factor for the material, else the library default."),
+    )
+    data_source = models.CharField(
+        _("data source"), max_length=24, choices=DataSource.choices, default=DataSource.SECONDARY_DEFAULT
+    )
+    unit_mass_kg = models.DecimalField(
+        _("mass of one activity unit (kg)"), null=True, blank=True, **MASS,
+        help_text=_("Mass per piece, or density in kg/L: lets a per-kg factor value a piece or a litre."),
+    )
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["study", "material__no", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="bomline_quantity_nonnegative"),
+            models.CheckConstraint(condition=Q(loss_rate__gte=0) & Q(loss_rate__lt=1), name="bomline_loss_range"),
+        ]
+        verbose_name = _("bill-of-materials line")
+        verbose_name_plural = _("bill-of-materials lines")
+
+    def __str__(self) -> str:
+        return f"{self.material} × {self.quantity}"
+
+
+class TransportLeg(TenantModel):
+    """Inbound transport of a material to the plant, per declared unit."""
+
+    bom_line = models.ForeignKey(BomLine, on_delete=models.CASCADE, related_name="transport_legs")
+    mode = models.CharField(_("mode"), max_length=16, choices=TransportMode.choices)
+    distance_km = models.DecimalField(_("distance (km)"), **QUANTITY)
+    mass_kg = models.DecimalField(_("transported mass per declared unit (kg)"), **MASS)
+    factor = models.ForeignKey(EmissionFactor, on_delete=models.PROTECT, related_name="+")
+    data_source = models.CharField(
+        _("data source"), max_length=24, choices=DataSource.choices, default=DataSource.SECONDARY_DEFAULT
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["bom_line", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(distance_km__gte=0), name="transportleg_distance_nonnegative"),
+            models.CheckConstraint(condition=Q(mass_kg__gte=0), name="transportleg_mass_nonnegative"),
+        ]
+        verbose_name = _("transport leg")
+        verbose_name_plural = _("transport legs")
