@@ -16,3 +16,11 @@ def test_factories_build_a_study(supplier, library):
     study = factories.make_study(supplier, library, stage_nos=(4, 5))
     assert study.stages.count() == 2
     assert study.organization == supplier
+
+
+def test_transactional_test_sees_the_catalog(transactional_db):
+    assert Material.objects.count() == 32
+
+
+def test_catalog_is_back_after_a_transactional_test(db):
+    assert ProcessStage.objects.count() == 26

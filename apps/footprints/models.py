@@ -86,3 +86,9 @@ class FootprintComputation(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.study} [{self.status}]"
+
+    def error_display(self) -> str:
+        """The failure in the active language (Chinese or English)."""
+        from apps.footprints.errors import error_message
+
+        return error_message(self.error_code, self.error_params, fallback=self.error_message)

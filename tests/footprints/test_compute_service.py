@@ -1,0 +1,100 @@
+import gzip
+import hashlib
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from apps.footprints.enums import ComputationStatus
+from apps.footprints.models import FootprintComputation, FootprintResult, ImmutableRowError
+from apps.footprints.services import footprint_compute, footprint_compute_now
+from apps.inventory.models import BomLine, Material
+from tests.footprints.builders import EXPECTED, build_small_study
+
+
+def test_compute_gives_the_hand_computed_totals(supplier, library):
+    study = build_small_study(supplier, library)
+
+    snapshot, created = footprint_compute_now(study=study)
+
+    assert created
+    assert {name: Decimal(value) for name, value in snapshot.totals.items()} == EXPECTED
+
+
+def test_breakdown_sums_exactly_to_the_totals(supplier, library):
+    study = build_small_study(supplier, library)
+
+    snapshot, _ = footprint_compute_now(study=study)
+
+    by_kind: dict[str, Decimal] = {}
+    for line in snapshot.breakdown:
+        by_kind[line["kind"]] = by_kind.get(line["kind"], Decimal(0)) + Decimal(line["emission"])
+    totals = {name: Decimal(value) for name, value in snapshot.totals.items()}
+    assert by_kind["material"] == totals["em_materials"]
+    assert by_kind["transport"] == totals["em_transport"]
+    assert by_kind["stage"] == totals["edl"]
+    assert by_kind["fuel"] == totals["eb"]
+    assert by_kind["waste"] == totals["ew"]
+    assert sum(by_kind.values()) == totals["e"]
+    assert len(snapshot.breakdown) == 3 + 1 + 2 + 1 + 1
+
+
+def test_snapshot_digest_is_the_sha256_of_its_stored_canonical_inputs(supplier, library):
+    study = build_small_study(supplier, library)
+
+    snapshot, _ = footprint_compute_now(study=study)
+
+    canonical = gzip.decompress(bytes(snapshot.canonical_inputs_gz))
+    assert hashlib.sha256(canonical).hexdigest() == snapshot.digest
+    assert snapshot.canonical_inputs["format"] == "carbonfoot.study"
+
+
+def test_recompute_with_unchanged_inputs_reuses_the_snapshot(supplier, library):
+    study = build_small_study(supplier, library)
+    first, _ = footprint_compute_now(study=study)
+
+    second, created = footprint_compute_now(study=study)
+
+    assert not created
+    assert second.pk == first.pk
+    assert FootprintResult.objects.filter(study=study).count() == 1
+
+
+def test_recompute_after_an_input_changes_stores_a_new_snapshot(supplier, library):
+    study = build_small_study(supplier, library)
+    first, _ = footprint_compute_now(study=study)
+    BomLine.objects.filter(study=study, material__no=25).update(quantity=Decimal(2))
+
+    second, created = footprint_compute_now(study=study)
+
+    assert created
+    assert second.digest != first.digest
+    assert Decimal(second.totals["e"]) == EXPECTED["e"] + Decimal("2.1")
+
+
+def test_snapshot_cannot_be_changed(supplier, library):
+    snapshot, _ = footprint_compute_now(study=build_small_study(supplier, library))
+    snapshot.totals = {"e": "0"}
+
+    with pytest.raises(ImmutableRowError):
+        snapshot.save()
+
+
+def test_computation_with_a_missing_factor_fails_readably_and_stores_nothing(supplier, library):
+    study = build_small_study(supplier, library)
+    BomLine.objects.create(
+        organization=supplier, study=study, material=Material.objects.get(no=7), quantity=Decimal(1)
+    )  # the LCD has no factor in this library
+    computation = FootprintComputation.objects.create(organization=supplier, study=study)
+
+    footprint_compute(computation_id=computation.pk)
+
+    computation.refresh_from_db()
+    assert computation.status == ComputationStatus.FAILED
+    assert computation.error_code == "missing_factor"
+    assert computation.result is None
+    assert not FootprintResult.objects.filter(study=study).exists()
+    with translation.override("en"):
+        assert "LCD display" in computation.error_display()
+    with translation.override("zh-hans"):
+        assert "排放因子" in computation.error_display()
