@@ -98,7 +98,11 @@ class EmissionFactor(models.Model):
         ordering = ["dataset", "category", "code"]
         constraints = [
             models.UniqueConstraint(fields=["dataset", "code"], name="emissionfactor_unique_dataset_code"),
-            models.CheckConstraint(condition=Q(value__gte=0), name="emissionfactor_value_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(value__gte=0),
+                name="emissionfactor_value_nonnegative",
+                violation_error_message=_("An emission factor must not be negative."),
+            ),
         ]
         verbose_name = _("emission factor")
         verbose_name_plural = _("emission factors")
@@ -126,7 +130,11 @@ class ElectricityFactorSeries(models.Model):
         ordering = ["dataset", "code"]
         constraints = [
             models.UniqueConstraint(fields=["dataset", "code"], name="electricityseries_unique_dataset_code"),
-            models.CheckConstraint(condition=Q(resolution_seconds__gt=0), name="electricityseries_resolution_positive"),
+            models.CheckConstraint(
+                condition=Q(resolution_seconds__gt=0),
+                name="electricityseries_resolution_positive",
+                violation_error_message=_("The resolution must be a positive number of seconds."),
+            ),
         ]
         verbose_name = _("electricity factor series")
         verbose_name_plural = _("electricity factor series")
@@ -146,7 +154,14 @@ class ElectricityFactorPoint(models.Model):
         ordering = ["series", "start"]
         constraints = [
             models.UniqueConstraint(fields=["series", "start"], name="electricitypoint_unique_series_start"),
-            models.CheckConstraint(condition=Q(value__gte=0), name="electricitypoint_value_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(value__gte=0),
+                name="electricitypoint_value_nonnegative",
+                violation_error_message=_("An electricity factor must not be negative."),
+            ),
         ]
         verbose_name = _("electricity factor point")
         verbose_name_plural = _("electricity factor points")
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M}Z {self.value}"

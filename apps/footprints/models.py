@@ -39,9 +39,7 @@ class FootprintResult(TenantModel):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["study", "digest", "method_version"], name="footprintresult_unique_inputs"
-            ),
+            models.UniqueConstraint(fields=["study", "digest", "method_version"], name="footprintresult_unique_inputs"),
         ]
         verbose_name = _("footprint result")
         verbose_name_plural = _("footprint results")

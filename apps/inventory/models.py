@@ -43,7 +43,11 @@ class Material(models.Model):
     name_en = models.CharField(_("English name"), max_length=100)
     activity_unit = models.CharField(_("activity unit"), max_length=16)  # piece, L or kg
     density_kg_per_l = models.DecimalField(
-        _("density (kg/L)"), null=True, blank=True, max_digits=8, decimal_places=4,
+        _("density (kg/L)"),
+        null=True,
+        blank=True,
+        max_digits=8,
+        decimal_places=4,
         help_text=_("Typical density, for liquids bought by volume."),
     )
 
@@ -142,11 +146,19 @@ class Study(TenantModel):
         help_text=_("The library dataset (and version) whose defaults this study uses."),
     )
     electricity_factor = models.ForeignKey(
-        EmissionFactor, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        EmissionFactor,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("A static grid factor for the period, or ..."),
     )
     electricity_series = models.ForeignKey(
-        ElectricityFactorSeries, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        ElectricityFactorSeries,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("... a time series that follows the generation mix."),
     )
     description = models.TextField(_("description"), blank=True)
@@ -158,11 +170,20 @@ class Study(TenantModel):
     class Meta:
         ordering = ["-period_start", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="study_period_ordered"),
-            models.CheckConstraint(condition=Q(units_produced__gt=0), name="study_units_positive"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="study_period_ordered",
+                violation_error_message=_("The reporting period must end on or after the day it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(units_produced__gt=0),
+                name="study_units_positive",
+                violation_error_message=_("Units produced in the period must be greater than zero."),
+            ),
             models.CheckConstraint(
                 condition=Q(electricity_factor__isnull=True) | Q(electricity_series__isnull=True),
                 name="study_one_electricity_factor",
+                violation_error_message=_("Choose either a static electricity factor or a factor series, not both."),
             ),
             models.UniqueConstraint(fields=["organization", "name"], name="study_unique_org_name"),
         ]
@@ -187,7 +208,9 @@ class StudyStage(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["study", "stage"], name="studystage_unique_study_stage"),
             models.CheckConstraint(
-                condition=Q(allocation_share__gt=0) & Q(allocation_share__lte=1), name="studystage_share_range"
+                condition=Q(allocation_share__gt=0) & Q(allocation_share__lte=1),
+                name="studystage_share_range",
+                violation_error_message=_("The allocation share must be above 0 and at most 1."),
             ),
         ]
         verbose_name = _("study stage")
@@ -205,14 +228,21 @@ class BomLine(TenantModel):
     quantity = models.DecimalField(_("net quantity per declared unit"), **QUANTITY)
     loss_rate = models.DecimalField(_("loss (scrap) rate"), default=Decimal(0), **SHARE)
     factor = models.ForeignKey(
-        EmissionFactor, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        EmissionFactor,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("Leave empty to use the supplier's own factor for the material, else the library default."),
     )
     data_source = models.CharField(
         _("data source"), max_length=24, choices=DataSource.choices, default=DataSource.SECONDARY_DEFAULT
     )
     unit_mass_kg = models.DecimalField(
-        _("mass of one activity unit (kg)"), null=True, blank=True, **MASS,
+        _("mass of one activity unit (kg)"),
+        null=True,
+        blank=True,
+        **MASS,
         help_text=_("Mass per piece, or density in kg/L: lets a per-kg factor value a piece or a litre."),
     )
     notes = models.CharField(_("notes"), max_length=300, blank=True)
@@ -221,8 +251,18 @@ class BomLine(TenantModel):
     class Meta:
         ordering = ["study", "material__no", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=0), name="bomline_quantity_nonnegative"),
-            models.CheckConstraint(condition=Q(loss_rate__gte=0) & Q(loss_rate__lt=1), name="bomline_loss_range"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0),
+                name="bomline_quantity_nonnegative",
+                violation_error_message=_("The quantity must not be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(loss_rate__gte=0) & Q(loss_rate__lt=1),
+                name="bomline_loss_range",
+                violation_error_message=_(
+                    "The loss rate must be at least 0 and below 1 (0.02 means a 2-percent loss)."
+                ),
+            ),
         ]
         verbose_name = _("bill-of-materials line")
         verbose_name_plural = _("bill-of-materials lines")
@@ -247,8 +287,16 @@ class TransportLeg(TenantModel):
     class Meta:
         ordering = ["bom_line", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(distance_km__gte=0), name="transportleg_distance_nonnegative"),
-            models.CheckConstraint(condition=Q(mass_kg__gte=0), name="transportleg_mass_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(distance_km__gte=0),
+                name="transportleg_distance_nonnegative",
+                violation_error_message=_("The distance must not be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(mass_kg__gte=0),
+                name="transportleg_mass_nonnegative",
+                violation_error_message=_("The transported mass must not be negative."),
+            ),
         ]
         verbose_name = _("transport leg")
         verbose_name_plural = _("transport legs")

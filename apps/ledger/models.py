@@ -85,11 +85,22 @@ class ElectricityReading(models.Model):
         ordering = ["metering_point", "start"]
         constraints = [
             models.UniqueConstraint(fields=["metering_point", "start"], name="reading_unique_point_start"),
-            models.CheckConstraint(condition=Q(end__gt=F("start")), name="reading_interval_positive"),
-            models.CheckConstraint(condition=Q(milliwatt_hours__gte=0), name="reading_energy_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="reading_interval_positive",
+                violation_error_message=_("The interval must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(milliwatt_hours__gte=0),
+                name="reading_energy_nonnegative",
+                violation_error_message=_("Energy must not be negative."),
+            ),
         ]
         verbose_name = _("electricity reading")
         verbose_name_plural = _("electricity readings")
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M} {self.kwh} kWh"
 
     @property
     def kwh(self) -> Decimal:
@@ -114,9 +125,15 @@ class FuelEntry(TenantModel):
     class Meta:
         ordering = ["study", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=0), name="fuelentry_quantity_nonnegative"),
             models.CheckConstraint(
-                condition=Q(allocation_share__gt=0) & Q(allocation_share__lte=1), name="fuelentry_share_range"
+                condition=Q(quantity__gte=0),
+                name="fuelentry_quantity_nonnegative",
+                violation_error_message=_("The quantity must not be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(allocation_share__gt=0) & Q(allocation_share__lte=1),
+                name="fuelentry_share_range",
+                violation_error_message=_("The allocation share must be above 0 and at most 1."),
             ),
         ]
         verbose_name = _("fuel entry")
@@ -140,9 +157,15 @@ class WasteEntry(TenantModel):
     class Meta:
         ordering = ["study", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=0), name="wasteentry_quantity_nonnegative"),
             models.CheckConstraint(
-                condition=Q(allocation_share__gt=0) & Q(allocation_share__lte=1), name="wasteentry_share_range"
+                condition=Q(quantity__gte=0),
+                name="wasteentry_quantity_nonnegative",
+                violation_error_message=_("The quantity must not be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(allocation_share__gt=0) & Q(allocation_share__lte=1),
+                name="wasteentry_share_range",
+                violation_error_message=_("The allocation share must be above 0 and at most 1."),
             ),
         ]
         verbose_name = _("waste entry")
