@@ -1,8 +1,8 @@
 """Computing a study's footprint and storing the immutable snapshot.
 
-    footprint_request  -> a FootprintComputation row, task enqueued after the commit
-    footprint_compute  -> what the Celery task runs: build the canonical document, hash it,
-                          run the engine, store (or reuse) the FootprintResult
+footprint_request  -> a FootprintComputation row, task enqueued after the commit
+footprint_compute  -> what the Celery task runs: build the canonical document, hash it,
+                      run the engine, store (or reuse) the FootprintResult
 """
 
 from __future__ import annotations

@@ -1,9 +1,43 @@
+"""The study pages. Thin: access through selectors, numbers through presentation, times in the
+organization's time zone."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from apps.accounts.selectors import membership_for_user
+from apps.web import presentation
+from apps.web.selectors import study_for_user, study_status, study_statuses_for_organization
 
 
-def study_list(request: HttpRequest) -> HttpResponse:  # placeholder, replaced by the web page work
-    return HttpResponse("carbonfoot")
+@login_required
+def study_list(request: HttpRequest) -> HttpResponse:
+    membership = membership_for_user(user=request.user)
+    if membership is None:
+        # A staff account with no organization lands here after logging in: say why the page is empty.
+        return render(request, "web/study_list.html", {"organization": None, "statuses": []})
+    organization = membership.organization
+    statuses = study_statuses_for_organization(organization=organization)
+    with timezone.override(presentation.organization_timezone(organization)):
+        return render(request, "web/study_list.html", {"organization": organization, "statuses": statuses})
 
 
+@login_required
 def study_detail(request: HttpRequest, study_id: int) -> HttpResponse:
-    return HttpResponse(str(study_id))
+    study = study_for_user(user=request.user, study_id=study_id)
+    status = study_status(study=study)
+    result = status.result
+    context = {
+        "organization": study.organization,
+        "study": study,
+        "computation": status.computation,
+        "result": result,
+        "totals": presentation.total_lines(result) if result else [],
+        "breakdown": presentation.breakdown_lines(result) if result else [],
+        "factors": presentation.factors_used(result) if result else [],
+    }
+    with timezone.override(presentation.organization_timezone(study.organization)):
+        return render(request, "web/study_detail.html", context)

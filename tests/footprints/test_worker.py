@@ -53,4 +53,3 @@ def test_worker_leaves_a_readable_failure_for_bad_inputs(celery_worker):
     assert computation.error_code == "missing_factor"
     assert computation.error_message
     assert not FootprintResult.objects.filter(study=study).exists()
-
