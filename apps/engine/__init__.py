@@ -6,7 +6,7 @@
 A verifier can run it on the canonical inputs embedded in a report without the platform.
 """
 
-from apps.engine.compute import compute_footprint
+from apps.engine.compute import compute_footprint, validate
 from apps.engine.errors import EngineError
 from apps.engine.types import (
     ENGINE_VERSION,
@@ -44,4 +44,5 @@ __all__ = [
     "Totals",
     "TransportLeg",
     "compute_footprint",
+    "validate",
 ]

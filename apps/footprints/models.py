@@ -34,7 +34,7 @@ class FootprintResult(TenantModel):
     canonical_inputs_gz = models.BinaryField(_("canonical inputs (gzip)"))
     totals = models.JSONField(_("totals per declared unit"))
     breakdown = models.JSONField(_("contribution of every line"))
-    primary_data_share = models.CharField(_("primary data share"), max_length=64)
+    primary_data_share = models.TextField(_("primary data share"))
 
     class Meta:
         ordering = ["-created_at"]
