@@ -1,0 +1,265 @@
+"""The demo's data tables: who logs in, what the plant makes, its bill of materials, stages,
+fuels and waste. Plausible, invented figures for a single-phase smart meter plant in East China;
+quantities follow the assumptions of docs/factors.md (component sum). demo.py writes them.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from apps.accounts.enums import Role
+from apps.inventory.enums import DataSource
+
+PASSWORD = "carbonfoot-demo"  # noqa: S105 - printed to the operator; demo accounts only
+SUPPLIER = {"slug": "demo-meter-co", "name": "华立示范电表有限公司 / Demo Meter Co.", "timezone": "Asia/Shanghai"}
+BUYER = {
+    "slug": "demo-grid-co",
+    "name": "国网示范省电力公司 物资部 / Demo Grid Co. Procurement",
+    "timezone": "Asia/Shanghai",
+}
+
+
+class Login(NamedTuple):
+    username: str
+    organization: str  # "supplier", "buyer" or "" (superuser only)
+    role: str
+    full_name: str
+
+
+LOGINS = (
+    Login("admin", "", "", "Demo administrator"),
+    Login("supplier-manager", "supplier", Role.MANAGER, "王经理 Wang (manager)"),
+    Login("supplier-editor", "supplier", Role.EDITOR, "李工 Li (data editor)"),
+    Login("verifier", "supplier", Role.VERIFIER, "赵审核 Zhao (third-party verifier)"),
+    Login("buyer-reviewer", "buyer", Role.REVIEWER, "陈主管 Chen (procurement reviewer)"),
+)
+
+PRODUCT = {
+    "name": "单相智能电能表 / Single-phase smart meter",
+    "model_code": "DDZY-D1",
+    "mass_kg": "0.65",
+    "description": "Single-phase cost-control smart electricity meter, 5(60) A, with load switch and ESAM (demo).",
+}
+SITE = {
+    "code": "demo-plant",
+    "name": "Demo plant",
+    "address": "Hangzhou, Zhejiang (fictitious)",
+    "grid_region": "East China grid",
+}
+STUDY = {
+    "name": "DDZY-D1 single-phase smart meter, 2025",
+    "units_produced": "1200000",
+    "description": (
+        "Demo study: cradle-to-gate CFP of one DDZY-D1 meter made at the demo plant in 2025. Illustrative "
+        "factors and synthetic meter readings; not a real product's footprint."
+    ),
+}
+DEFAULTS_DATASET = ("carbonfoot illustrative defaults", "2026.1")
+
+
+class Bom(NamedTuple):
+    material_no: int
+    quantity: str  # per meter, in the material's activity unit
+    loss_rate: str
+    unit_mass_kg: str  # kg per piece, or kg/L for liquids
+    data_source: str
+    notes: str
+    legs: tuple[tuple[str, int], ...] = ()  # (transport factor code, km)
+
+
+S, M, D = DataSource.SUPPLIER_SPECIFIC, DataSource.MEASURED_PRIMARY, DataSource.SECONDARY_DEFAULT
+ROAD, LIGHT, RAIL, SEA = "transport.road_heavy.wtw", "transport.road_light", "transport.rail.wtw", "transport.sea.wtw"
+BOM = (
+    Bom(1, "1", "0.002", "0.0002", D, "LQFP48", ((ROAD, 180),)),
+    Bom(2, "1", "0.002", "0.00035", D, "LQFP64, imported", ((SEA, 1900), (ROAD, 160))),
+    Bom(3, "2", "0.002", "0.0001", D, "SOIC8 digital isolators", ((ROAD, 1300),)),
+    Bom(4, "1", "0.002", "0.00008", D, "SOIC8 EEPROM, imported", ((SEA, 1900), (ROAD, 160))),
+    Bom(5, "1", "0.002", "0.00008", D, "SOIC8"),
+    Bom(6, "1", "0.002", "0.00008", D, "SOIC8"),
+    Bom(7, "1", "0.005", "0.012", D, "Segment TN LCD with backlight", ((ROAD, 1300),)),
+    Bom(8, "1", "0.003", "0.0025", D, "14D471K disc varistor"),
+    Bom(9, "1", "0.003", "0.030", S, "Factor from the CT maker's declaration", ((ROAD, 250),)),
+    Bom(10, "1", "0.003", "0.0002", D, "32.768 kHz crystal"),
+    Bom(11, "2", "0.003", "0.00008", D, "SMBJ TVS diodes"),
+    Bom(12, "100", "0.010", "0.000005", D, "0603/1206 chip resistors; SMT attrition"),
+    Bom(13, "6", "0.005", "0.002", D, "Radial aluminium electrolytics", ((ROAD, 1300),)),
+    Bom(14, "80", "0.010", "0.000006", D, "0603 MLCCs; SMT attrition"),
+    Bom(15, "1", "0.003", "0.005", D, "Supercapacitor for clock backup"),
+    Bom(16, "1", "0.002", "0.009", D, "ER14250 lithium thionyl chloride cell", ((RAIL, 1200), (LIGHT, 40))),
+    Bom(17, "2", "0.002", "0.00015", D, "SMPS controller and LDO"),
+    Bom(18, "1", "0.002", "0.050", D, "60 A latching relay", ((ROAD, 900),)),
+    Bom(19, "1", "0.003", "0.060", D, "Linear power transformer", ((ROAD, 120),)),
+    Bom(20, "1", "0.005", "0.038", S, "2-layer FR-4, 120 cm2; factor from the PCB maker's EPD", ((ROAD, 250),)),
+    Bom(21, "1", "0.001", "0.0055", D, "Prepaid CPU card shipped with the meter"),
+    Bom(22, "1", "0.002", "0.00008", D, "ESAM security module"),
+    Bom(23, "1", "0.002", "0.080", D, "Terminal block with brass terminals", ((ROAD, 350),)),
+    Bom(24, "1", "0.002", "0.004", D, "Card socket"),
+    Bom(25, "1", "0.008", "0.250", S, "PC case and cover; factor from the moulder's declaration", ((ROAD, 60),)),
+    Bom(26, "0.002", "0.030", "0.79", M, "Wave-soldering flux, from stock issues"),
+    Bom(27, "0.0015", "0.030", "0.90", D, "Acrylic conformal coating; overspray loss"),
+    Bom(28, "0.004", "0.030", "1", M, "SAC305 bar for the wave pot; dross loss", ((ROAD, 200),)),
+    Bom(29, "0.0005", "0.020", "1", D, "Flux-cored wire for touch-up"),
+    Bom(30, "0.0008", "0.030", "4.20", M, "SAC305 paste; stencil waste", ((LIGHT, 180),)),
+    Bom(31, "0.00002", "0.010", "0.88", D, "Line maintenance oil; spillage"),
+    Bom(32, "0.003", "0.020", "0.79", D, "IPA-based cleaner for stencils and fixtures"),
+)
+
+
+class Stage(NamedTuple):
+    no: int
+    kwh_per_meter: str  # this product's share, from a year of readings
+    profile: str  # load shape, see demo_profiles.PROFILES
+    allocation_share: str = "1"
+    allocation_note: str = ""
+
+
+SHARED = "Shared with the three-phase meter line; physical relationship: "
+STAGES = (
+    Stage(1, "0.004", "line"),
+    Stage(2, "0.010", "line"),
+    Stage(3, "0.012", "line"),
+    Stage(4, "0.060", "line"),
+    Stage(5, "0.120", "oven"),
+    Stage(6, "0.004", "line"),
+    Stage(7, "0.010", "line"),
+    Stage(8, "0.060", "oven"),
+    Stage(9, "0.025", "line"),
+    Stage(10, "0.030", "oven"),
+    Stage(11, "0.006", "line"),
+    Stage(12, "0.015", "line"),
+    Stage(13, "0.200", "continuous"),
+    Stage(14, "0.020", "line"),
+    Stage(15, "0.006", "line"),
+    Stage(16, "0.012", "line"),
+    Stage(17, "0.045", "line"),
+    Stage(18, "0.008", "line"),
+    Stage(19, "0.250", "continuous"),
+    Stage(20, "0.012", "line"),
+    Stage(21, "0.004", "line"),
+    Stage(22, "0.015", "line"),
+    Stage(23, "0.003", "line"),
+    Stage(24, "0.010", "line", "0.7", SHARED + "70 % of 2025 inspection lots were single-phase parts."),
+    Stage(25, "0.030", "building", "0.6", SHARED + "60 % of 2025 pallet-position-days (WMS report)."),
+    Stage(26, "0.012", "charging", "0.6", SHARED + "60 % of 2025 pallet moves (WMS report)."),
+)
+
+SUPPLIER_FACTORS = {
+    "format": "carbonfoot.factors/1",
+    "dataset": {
+        "name": "Demo Meter Co. upstream EPD factors",
+        "version": "2025.1",
+        "publisher": "Demo Meter Co., collected from its upstream suppliers",
+        "gwp_basis": "AR6",
+        "gwp_horizon_years": 100,
+        "is_illustrative": True,
+        "description": "Primary factors from the demo supplier's own suppliers: they take precedence over the "
+        "library defaults for the same materials. Invented demo values standing in for real EPDs.",
+    },
+    "factors": [
+        {
+            "code": f"material.{no:02d}_{slug}",
+            "category": "material",
+            "name_zh": zh,
+            "name_en": en,
+            "value": v,
+            "unit": "kgCO2e/piece",
+            "low": lo,
+            "high": hi,
+            "region": "CN",
+            "year": 2025,
+            "valid_from": "2025-01-01",
+            "valid_to": "2025-12-31",
+            "source": f"Illustrative demo value standing in for {src} (not a real EPD)",
+            "notes": note,
+            "material_no": no,
+        }
+        for no, slug, zh, en, v, lo, hi, src, note in (
+            (
+                9,
+                "current_transformer",
+                "电流互感器",
+                "current transformer",
+                "0.26",
+                "0.23",
+                "0.29",
+                "the CT maker's ISO 14067 declaration",
+                "30 g CT, manganin shunt option excluded.",
+            ),
+            (
+                20,
+                "pcb",
+                "印制电路板",
+                "printed circuit board",
+                "0.74",
+                "0.66",
+                "0.82",
+                "the PCB maker's EPD",
+                "2-layer FR-4, 120 cm2, about 61.7 kgCO2e/m2.",
+            ),
+            (
+                25,
+                "meter_case",
+                "表壳",
+                "meter case",
+                "1.65",
+                "1.50",
+                "1.80",
+                "the case moulder's product carbon footprint declaration",
+                "0.25 kg polycarbonate with 30 % post-industrial recycled content.",
+            ),
+        )
+    ],
+}
+
+
+class Ledger(NamedTuple):
+    factor_code: str
+    quantity: str
+    unit: str
+    allocation_share: str
+    description: str
+    stage_no: int | None = None
+
+
+FUELS = (
+    Ledger("fuel.diesel", "1800", "kg", "0.6", "Diesel for two counterbalance forklifts (fuel-card records)", 26),
+    Ledger(
+        "fuel.natural_gas",
+        "6500",
+        "Nm3",
+        "0.8",
+        "Hot-water boiler for the cleaning line; 20 % of its heat goes to offices (sub-metered, excluded)",
+        9,
+    ),
+)
+WASTES = (
+    Ledger("waste.incineration.plastics", "3200", "kg", "1", "Case sprues and rejected cases, incinerated"),
+    Ledger("waste.incineration.weee", "1450", "kg", "1", "Scrapped PCBAs and components, licensed e-waste incinerator"),
+    Ledger(
+        "waste.landfill.ci_mixed",
+        "24000",
+        "kg",
+        "0.6",
+        "Plant general waste, landfill; shared with the three-phase line",
+    ),
+)
+
+GRID_DATASET = {
+    "name": "carbonfoot illustrative hourly grid factors",
+    "version": "2025-demo",
+    "publisher": "carbonfoot",
+    "gwp_basis": "mixed",
+    "is_illustrative": True,
+    "description": "Synthetic hourly grid factors for the demo. CO2 only, like the MEE/NBS regional factor they "
+    "are scaled to. Not measured data: see apps/inventory/demo_profiles.py for the model.",
+}
+GRID_SERIES = {
+    "code": "cn-east-hourly-2025",
+    "name": "East China grid, hourly (illustrative)",
+    "region": "East China grid",
+    "unit": "kgCO2e/kWh",
+    "resolution_seconds": 3600,
+    "source": "SYNTHETIC, ILLUSTRATIVE: carbonfoot demo model (apps/inventory/demo_profiles.py) shaping the 2023 "
+    "East China grid average CO2 factor 0.5500 kgCO2/kWh (MEE/NBS 2023 electricity CO2 factors) by a midday PV "
+    "dip, a night wind dip, wet-season hydro and heating/cooling peaks; mean exactly 0.5500. Not measured data.",
+}

@@ -1,0 +1,49 @@
+"""Create the demo organizations, users and 2025 smart-meter study (see apps/inventory/demo.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from apps.inventory.demo import DemoOutcome, demo_load
+from apps.inventory.demo_profiles import DAYS_IN_YEAR
+
+URL = "http://127.0.0.1:8000/"
+
+
+class Command(BaseCommand):
+    help = "Load the demo (idempotent: if the demo supplier exists, only print the logins)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--days", type=int, default=DAYS_IN_YEAR, help="Days of 15-minute readings from 1 Jan 2025 (1-365)."
+        )
+        parser.add_argument("--no-compute", action="store_true", help="Do not request a footprint computation.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        outcome = demo_load(days=options["days"], request_computation=not options["no_compute"])
+        if outcome.created:
+            self._summary(outcome)
+        else:
+            self.stdout.write("The demo is already loaded.")
+        self._logins(outcome)
+
+    def _summary(self, outcome: DemoOutcome) -> None:
+        study = outcome.study
+        assert study is not None
+        self.stdout.write(self.style.SUCCESS(f"Demo loaded in {outcome.seconds:.1f} s: {study.name}"))
+        self.stdout.write(
+            f"  {study.bom_lines.count()} BOM lines, {study.stages.count()} stages, {outcome.readings:,} readings, "
+            f"{outcome.plant_kwh:,.0f} kWh metered, {outcome.kwh_per_meter} kWh per meter after allocation"
+        )
+        if outcome.computation_id:
+            self.stdout.write(f"  Footprint computation #{outcome.computation_id} queued (needs a running worker).")
+
+    def _logins(self, outcome: DemoOutcome) -> None:
+        rows = [("username", "password", "role", "organization")]
+        rows += [(r.username, r.password, r.role, r.organization) for r in outcome.logins]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        self.stdout.write(f"\nOpen {URL}")
