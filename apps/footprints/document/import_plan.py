@@ -1,0 +1,217 @@
+"""What a (schema-valid) study document means in this database, checked before anything is written.
+
+An ``ImportPlan`` resolves every reference of the document (catalogue numbers, factor datasets and
+factors, product, site, metering points) to an existing row or to "create it", and collects every
+semantic problem with its JSON path. The checks live here (study, product and site, material lines,
+stages, fuels, wastes), in import_factors.py and in import_timeseries.py; importer.plan_import runs
+them all. Nothing here writes: the importer writes from the plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import Organization
+from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
+from apps.footprints.document.canonical import LIBRARY, decimal_text, parse_utc, period_bounds, utc_text
+from apps.footprints.document.validation import Problem, json_path
+from apps.inventory.models import BomLine, Material, ProcessStage, Product, Site, Study, StudyStage, TransportLeg
+from apps.ledger.models import FuelEntry, MeteringPoint, WasteEntry
+
+Document = dict[str, Any]
+Path = list[str | int]
+
+
+@dataclass
+class ImportPlan:
+    organization: Organization
+    document: Document
+    period: tuple[datetime, datetime] | None = None  # UTC bounds; None if the time zone is unusable
+    materials: dict[int, Material] = field(default_factory=dict)  # catalogue, by number
+    stages: dict[int, ProcessStage] = field(default_factory=dict)
+    datasets: dict[str, FactorDataset | None] = field(default_factory=dict)  # None: create as the org's own
+    factors: dict[str, EmissionFactor | None] = field(default_factory=dict)  # None: create
+    series: ElectricityFactorSeries | None = None  # the stored series the document's matches
+    product: Product | None = None
+    site: Site | None = None
+    points: dict[str, MeteringPoint | None] = field(default_factory=dict)
+    readings_present: set[str] = field(default_factory=set)  # points already holding exactly the file's readings
+    problems: list[Problem] = field(default_factory=list)
+
+    def fail(self, path: Path, message: str, **params: object) -> None:
+        """Record a problem; ``message`` is an already translated text with %(name)s parameters."""
+        self.problems.append((json_path(path), message % params if params else message))
+
+    def check_value(self, path: Path, model: type[models.Model], name: str, value: Any) -> None:
+        """The model field's own validators (length, digits, decimal places, slug) on a value."""
+        if isinstance(value, str) and isinstance(model._meta.get_field(name), models.DecimalField):
+            value = Decimal(decimal_text(Decimal(value)))
+        try:
+            model._meta.get_field(name).run_validators(value)
+        except ValidationError as exc:
+            self.fail(path, " ".join(exc.messages))
+
+    def check_values(self, path: Path, model: type[models.Model], record: Document, names: list[str]) -> None:
+        for name in names:
+            if record[name] is not None:
+                self.check_value([*path, name], model, name, record[name])
+
+
+def new_plan(*, organization: Organization, document: Document) -> ImportPlan:
+    return ImportPlan(
+        organization=organization,
+        document=document,
+        materials={m.no: m for m in Material.objects.all()},
+        stages={s.no: s for s in ProcessStage.objects.all()},
+    )
+
+
+def check_study(plan: ImportPlan) -> None:
+    study = plan.document["study"]
+    if Study.objects.filter(organization=plan.organization, name=study["name"]).exists():
+        plan.fail(
+            ["study", "name"], _("a study named %(name)r already exists in this organization"), name=study["name"]
+        )
+    plan.check_values(["study"], Study, study, ["name", "declared_unit_amount", "units_produced", "description"])
+    period = study["period"]
+    start, end = date.fromisoformat(period["start"]), date.fromisoformat(period["end"])
+    if end < start:
+        plan.fail(
+            ["study", "period", "end"],
+            _("the period ends (%(end)s) before it starts (%(start)s)"),
+            start=start,
+            end=end,
+        )
+    zone = period["time_zone"]
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        plan.fail(["study", "period", "time_zone"], _("%(zone)r is not a known time zone"), zone=zone)
+        return
+    if zone != plan.organization.timezone:
+        plan.fail(
+            ["study", "period", "time_zone"],
+            _("the period is given in %(zone)s, but this organization works in %(own)s"),
+            zone=zone,
+            own=plan.organization.timezone,
+        )
+    plan.period = period_bounds(start, end, zone)
+    for name, bound in zip(("start_utc", "end_utc"), plan.period, strict=True):
+        if parse_utc(period[name]) != bound:
+            plan.fail(
+                ["study", "period", name],
+                _("%(value)s does not follow from the local dates (expected %(bound)s)"),
+                value=period[name],
+                bound=utc_text(bound),
+            )
+
+
+def check_product_and_site(plan: ImportPlan) -> None:
+    for section, model, code_field, names in (
+        ("product", Product, "model_code", ["name", "description", "mass_kg"]),
+        ("site", Site, "code", ["name", "address", "grid_region"]),
+    ):
+        record = plan.document[section]
+        found = model.objects.filter(organization=plan.organization, **{code_field: record[code_field]}).first()
+        setattr(plan, section, found)
+        if found is None:
+            plan.check_values([section], model, record, [code_field, *names])
+            continue
+        for name in names:
+            stored = getattr(found, name)
+            value = record[name]
+            if isinstance(stored, Decimal) and value is not None:
+                stored, value = decimal_text(stored), decimal_text(Decimal(value))
+            if stored != value:
+                plan.fail(
+                    [section, name],
+                    _("%(code)s already exists in this organization with %(field)s %(stored)r, the file has %(file)r"),
+                    code=record[code_field],
+                    field=name,
+                    stored=stored,
+                    file=value,
+                )
+
+
+def check_materials(plan: ImportPlan) -> None:
+    doc = plan.document
+    factor_records = {f["key"]: f for f in doc["factors"]}
+    owners = {d["key"]: d["owner"] for d in doc["factor_datasets"]}
+    for i, line in enumerate(doc["materials"]):
+        path: Path = ["materials", i]
+        material = plan.materials.get(line["material_no"])
+        if material is None:
+            plan.fail(
+                [*path, "material_no"], _("there is no material number %(no)s in the catalogue"), no=line["material_no"]
+            )
+            continue
+        if line["unit"] != material.activity_unit:
+            plan.fail(
+                [*path, "unit"],
+                _("material %(no)s is counted in %(unit)s, not %(file)s"),
+                no=material.no,
+                unit=material.activity_unit,
+                file=line["unit"],
+            )
+        plan.check_values(path, BomLine, line, ["quantity", "loss_rate", "unit_mass_kg", "notes"])
+        for j, leg in enumerate(line["transport"]):
+            plan.check_values([*path, "transport", j], TransportLeg, leg, ["distance_km", "mass_kg"])
+        origin, factor = line["factor_origin"], factor_records.get(line["factor"] or "")
+        if (origin is None) != (line["factor"] is None):
+            plan.fail([*path, "factor_origin"], _("a line has a factor origin exactly when it has a factor"))
+        elif origin in ("library", "supplier") and factor is not None:
+            library = factor["dataset"] == doc["study"]["factor_dataset"]
+            if factor["material_no"] != material.no:
+                plan.fail(
+                    [*path, "factor"],
+                    _(
+                        "factor %(key)s is not for material %(no)s, so it cannot apply "
+                        'by default; give it as the line\'s own factor (origin "line")'
+                    ),
+                    key=factor["key"],
+                    no=material.no,
+                )
+            elif library != (origin == "library") or (
+                origin == "supplier" and owners.get(factor["dataset"]) == LIBRARY
+            ):
+                plan.fail(
+                    [*path, "factor_origin"],
+                    _("factor %(key)s does not come from the %(origin)s"),
+                    key=factor["key"],
+                    origin=origin,
+                )
+
+
+def check_ledger(plan: ImportPlan) -> None:
+    """The plant-level part: stages (their meters are import_timeseries' business), fuels, wastes."""
+    for i, entry in enumerate(plan.document["fuels"]):
+        if entry["stage_no"] is not None and entry["stage_no"] not in plan.stages:
+            plan.fail(
+                ["fuels", i, "stage_no"], _("there is no stage number %(no)s in the catalogue"), no=entry["stage_no"]
+            )
+        plan.check_values(["fuels", i], FuelEntry, entry, ["quantity", "unit", "allocation_share", "description"])
+    for i, entry in enumerate(plan.document["wastes"]):
+        plan.check_values(["wastes", i], WasteEntry, entry, ["quantity", "unit", "allocation_share", "description"])
+    seen: dict[int, int] = {}
+    for i, stage in enumerate(plan.document["stages"]):
+        if stage["stage_no"] not in plan.stages:
+            plan.fail(
+                ["stages", i, "stage_no"], _("there is no stage number %(no)s in the catalogue"), no=stage["stage_no"]
+            )
+        elif stage["stage_no"] in seen:
+            plan.fail(
+                ["stages", i, "stage_no"],
+                _("stage %(no)s is listed twice (first at $.stages[%(first)s])"),
+                no=stage["stage_no"],
+                first=seen[stage["stage_no"]],
+            )
+        seen.setdefault(stage["stage_no"], i)
+        plan.check_values(["stages", i], StudyStage, stage, ["allocation_share", "allocation_note"])
