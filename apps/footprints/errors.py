@@ -44,6 +44,7 @@ MESSAGES: dict[str, Promise] = {
     "naive_datetime": _("%(field)s must carry a time zone, got %(value)s."),
     "invalid_run": _("%(label)s (%(line)s): reading run %(run)s is invalid (%(reason)s: %(value)s)."),
     "period_invalid": _("The reporting period must end after it starts, got %(start)s to %(end)s."),
+    "document_build": _("The study's inputs cannot be put together: %(detail)s"),
     "time_limit": _("The computation exceeded its time limit."),
     "internal_error": _("The computation failed unexpectedly; the operators have the details."),
 }

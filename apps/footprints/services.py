@@ -22,10 +22,10 @@ from apps.engine import EngineError, compute_footprint
 from apps.engine import FootprintResult as EngineResult
 from apps.engine.serialize import result_to_dict
 from apps.footprints.document.canonical import canonical_bytes
-from apps.footprints.document.export import study_document_build
+from apps.footprints.document.export import DocumentBuildError, study_document_build
 from apps.footprints.document.to_engine import engine_inputs_from_document
 from apps.footprints.enums import ComputationStatus
-from apps.footprints.errors import engine_error_message
+from apps.footprints.errors import engine_error_message, error_message
 from apps.footprints.models import FootprintComputation, FootprintResult
 from apps.inventory.models import Study
 
@@ -112,6 +112,10 @@ def footprint_compute(*, computation_id: int) -> FootprintComputation:
         snapshot, created = footprint_compute_now(study=computation.study)
     except EngineError as exc:
         _fail(computation, code=exc.code, params=exc.params, message=engine_error_message(exc))
+        return computation
+    except DocumentBuildError as exc:
+        params = {"detail": str(exc)}
+        _fail(computation, code="document_build", params=params, message=error_message("document_build", params))
         return computation
     computation.result = snapshot
     computation.reused_existing_result = not created

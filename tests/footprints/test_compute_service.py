@@ -8,7 +8,8 @@ from django.utils import translation
 from apps.footprints.enums import ComputationStatus
 from apps.footprints.models import FootprintComputation, FootprintResult, ImmutableRowError
 from apps.footprints.services import footprint_compute, footprint_compute_now
-from apps.inventory.models import BomLine, Material
+from apps.inventory.enums import StudyStatus
+from apps.inventory.models import BomLine, Material, Study
 from tests.footprints.builders import EXPECTED, build_small_study
 
 
@@ -98,3 +99,29 @@ def test_computation_with_a_missing_factor_fails_readably_and_stores_nothing(sup
         assert "LCD display" in computation.error_display()
     with translation.override("zh-hans"):
         assert "排放因子" in computation.error_display()
+
+
+def test_workflow_status_does_not_change_the_digest(supplier, library):
+    study = build_small_study(supplier, library)
+    draft, _ = footprint_compute_now(study=study)
+    Study.objects.filter(pk=study.pk).update(status=StudyStatus.SUBMITTED)
+    study.refresh_from_db()
+
+    submitted, created = footprint_compute_now(study=study)
+
+    assert not created
+    assert submitted.digest == draft.digest
+
+
+def test_declared_unit_of_two_pieces_allocates_the_plant_ledger_over_half_as_many_units(supplier, library):
+    study = build_small_study(supplier, library)
+    Study.objects.filter(pk=study.pk).update(declared_unit_amount=Decimal(2))
+    study.refresh_from_db()
+
+    snapshot, _ = footprint_compute_now(study=study)
+
+    totals = {name: Decimal(value) for name, value in snapshot.totals.items()}
+    assert totals["em"] == EXPECTED["em"]  # BOM quantities are entered per declared unit
+    assert totals["edl"] == 2 * EXPECTED["edl"]  # 1000 pieces make 500 declared units
+    assert totals["eb"] == 2 * EXPECTED["eb"]
+    assert totals["ew"] == 2 * EXPECTED["ew"]
