@@ -1,0 +1,119 @@
+"""Errors the ledger services raise, so callers (views, imports, tasks) can tell them apart, and
+the checks that word them.
+
+Not-found errors are both the model's ``DoesNotExist`` (services and tasks catch that) and
+``Http404`` (views and DRF answer 404 without translating): a tenant never learns whether another
+organization's object exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, tzinfo
+from operator import index
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import Organization
+from apps.inventory.models import Site
+from apps.ledger.enums import ReadingSource
+from apps.ledger.models import MeteringPoint
+
+BIGINT_MAX = 2**63 - 1
+
+
+class MeteringPointNotFound(MeteringPoint.DoesNotExist, Http404):
+    """No metering point with that id in the caller's organization."""
+
+
+class SiteNotFound(Site.DoesNotExist, Http404):
+    """No site with that id in the caller's organization."""
+
+
+class ReadingValidationError(ValidationError):
+    """A rejected batch of readings: every problem found, each naming its reading (1-based row).
+
+    ``errors`` keeps the individual ``ValidationError`` objects (with ``code`` and ``params``;
+    ``params["row"]`` is the reading's 1-based position in the input where one applies);
+    ``messages`` gives the rendered sentences, in input order.
+    """
+
+    def __init__(self, errors: Sequence[ValidationError]) -> None:
+        self.errors = list(errors)
+        super().__init__(self.errors)
+
+
+class ReadingErrors:
+    """Collects the problems of one batch, worded for its organization (local time with offset)."""
+
+    def __init__(self, organization: Organization) -> None:
+        self.items: list[ValidationError] = []
+        try:
+            self.zone: tzinfo = ZoneInfo(organization.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.zone = UTC
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def add(self, message: str, code: str, row: int | None = None, **params: object) -> None:
+        """`row` is the reading's 1-based position in the input; `message` may use %(row)s."""
+        self.items.append(ValidationError(message, code=code, params={"row": row, **params}))
+
+    def show(self, value: object) -> str:
+        if not isinstance(value, datetime):
+            return repr(value)
+        if timezone.is_aware(value):
+            value = value.astimezone(self.zone)
+        return value.isoformat(" ", "minutes" if not value.second and not value.microsecond else "auto")
+
+    def check_datetime(self, value: object, message: str, row: int | None = None, **params: object) -> bool:
+        """Record why `value` cannot be an interval boundary; `message` takes %(value)s and %(problem)s."""
+        if not isinstance(value, datetime):
+            problem = _("is not a date and time")
+        elif timezone.is_naive(value):
+            problem = _("has no time zone")
+        elif value.microsecond:
+            problem = _("is not on a whole second")
+        else:
+            return True
+        self.add(message, "bad_datetime", row, value=self.show(value), problem=problem, **params)
+        return False
+
+    def check_energies(self, values: Sequence[int]) -> list[int]:
+        """Whole, non-negative mWh that fit a bigint; the list keeps one entry per input value."""
+        try:
+            checked = [index(v) for v in values]
+        except TypeError:
+            checked = []
+            for row, value in enumerate(values, start=1):
+                if isinstance(value, bool) or not hasattr(value, "__index__"):
+                    message = _("Reading %(row)s: energy %(value)s is not a whole number of mWh")
+                    self.add(message, "not_an_integer", row, value=repr(value))
+                    checked.append(0)  # keeps the rows of later values right; the run is rejected anyway
+                else:
+                    checked.append(index(value))
+        if checked and (min(checked) < 0 or max(checked) > BIGINT_MAX):
+            for row, value in enumerate(checked, start=1):
+                if value < 0:
+                    self.add(_("Reading %(row)s: energy %(value)s mWh is negative"), "negative", row, value=value)
+                elif value > BIGINT_MAX:
+                    self.add(_("Reading %(row)s: energy %(value)s mWh is too large"), "too_large", row, value=value)
+        return checked
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            self.items.sort(key=lambda error: (error.params or {}).get("row") or 0)
+            raise ReadingValidationError(errors=self.items)
+
+
+def checked_source(source: ReadingSource | int) -> ReadingSource:
+    try:
+        return ReadingSource(source)
+    except ValueError:
+        message = _("Unknown reading source %(source)s.")
+        raise ValidationError(message, code="bad_source", params={"source": repr(source)}) from None
