@@ -42,7 +42,7 @@ MESSAGES: dict[str, Promise] = {
         "inside the reporting period."
     ),
     "naive_datetime": _("%(field)s must carry a time zone, got %(value)s."),
-    "invalid_run": _("%(label)s (%(line)s): reading run %(run)s is invalid (%(reason)s: %(value)s)."),
+    "invalid_run": _("%(label)s (%(line)s): reading %(reading)s of run %(run)s is invalid: %(reason)s (%(value)s)."),
     "period_invalid": _("The reporting period must end after it starts, got %(start)s to %(end)s."),
     "document_build": _("The study's inputs cannot be put together: %(detail)s"),
     "time_limit": _("The computation exceeded its time limit."),
@@ -50,12 +50,29 @@ MESSAGES: dict[str, Promise] = {
 }
 
 
+# The engine names fields and reasons in English words or codes; these are the ones it uses.
+WORDS: dict[str, Promise] = {
+    "quantity": _("quantity"),
+    "unit mass": _("mass of one unit"),
+    "distance": _("distance"),
+    "mass": _("transported mass"),
+    "allocation share": _("allocation share"),
+    "factor value": _("factor value"),
+    "loss rate": _("loss rate"),
+    "step_not_positive": _("the interval length must be positive"),
+    "energy_not_integer": _("energy must be a whole number of mWh"),
+    "negative_energy": _("energy must not be negative"),
+}
+
+
 def error_message(code: str, params: Mapping[str, str], *, fallback: str = "") -> str:
     template = MESSAGES.get(code)
     if template is None:
         return fallback or code
+    worded = {name: str(WORDS[value]) if value in WORDS else value for name, value in params.items()}
+    worded.setdefault("reading", "")
     try:
-        return str(template) % dict(params)  # str() translates into the active language
+        return str(template) % worded  # str() translates into the active language
     except (KeyError, ValueError, TypeError):
         return fallback or code
 
