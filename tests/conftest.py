@@ -7,16 +7,23 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _restore_catalog_after_flush(request):
-    """Transactional tests (live server, real Celery worker) end by flushing every table, which
-    also empties the catalogue that a data migration loaded. Put it back for the tests after."""
-    yield
-    if {"transactional_db", "live_server"} & set(request.fixturenames):
+def _catalog_present(request):
+    """Every database test starts with the catalogue a data migration loaded.
+
+    Transactional tests (live server, real Celery worker) end by flushing every table, the
+    catalogue included, and the flush can run after any fixture's teardown; so the check is made
+    when a test starts, which is the one moment that order cannot spoil."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if uses_db:
         from apps.inventory.catalog import catalog_sync
         from apps.inventory.models import Material, ProcessStage
 
+        request.getfixturevalue("django_db_setup")
         with request.getfixturevalue("django_db_blocker").unblock():
-            catalog_sync(Material, ProcessStage)
+            if Material.objects.count() != 32 or ProcessStage.objects.count() != 26:
+                catalog_sync(Material, ProcessStage)
 
 
 @pytest.fixture

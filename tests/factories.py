@@ -18,7 +18,7 @@ from apps.factors.models import EmissionFactor, FactorDataset
 from apps.inventory.models import Material, ProcessStage, Product, Site, Study, StudyStage
 
 _seq = itertools.count(1)
-PASSWORD = "test-pass-12345"  # noqa: S105
+PASSWORD = "test-pass-12345"
 
 
 def make_organization(*, kind: str = OrganizationKind.SUPPLIER, name: str | None = None) -> Organization:
@@ -92,7 +92,9 @@ def make_study(
     product = Product.objects.create(
         organization=organization, name="Single-phase smart meter", model_code=f"DDZY-{n}", mass_kg=Decimal("0.65")
     )
-    site = Site.objects.create(organization=organization, code=f"plant-{n}", name=f"Plant {n}", grid_region="East China")
+    site = Site.objects.create(
+        organization=organization, code=f"plant-{n}", name=f"Plant {n}", grid_region="East China"
+    )
     study = Study.objects.create(
         organization=organization,
         product=product,

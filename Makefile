@@ -1,0 +1,83 @@
+# The commands people type. `make run` serves the demo; `make test` runs the whole suite.
+# Both create .venv and install the pinned requirements on first use; later runs skip the install
+# until a requirements file changes (stamp files in .venv).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
+CHROMIUM := /usr/bin/chromium
+HOST_PORT ?= 127.0.0.1:8000
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+
+.PHONY: help run test lint format bench worker migrate chromium
+
+help:
+	@echo "make run      install, migrate, load reference data and the demo, serve http://$(HOST_PORT) with a worker"
+	@echo "make test     install (with test tools and Debian's chromium) and run the whole test suite"
+	@echo "make lint     ruff check and ruff format --check"
+	@echo "make format   ruff format and ruff check --fix"
+	@echo "make bench    footprint benchmark (bench/compute_bench.py; DATABASE_URL picks the database)"
+	@echo "make worker   a Celery worker in the foreground"
+	@echo "make migrate  apply database migrations"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME_STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(RUNTIME_STAMP)
+
+# Browser tests drive Debian's chromium (Playwright downloads no browser here). Install it when
+# missing and we may; otherwise the browser tests skip and say why.
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else \
+		echo "$(CHROMIUM) is missing and this is not root: browser tests will be skipped (apt-get install chromium)"; \
+	fi
+
+migrate: export DEBUG := 1
+migrate: $(RUNTIME_STAMP)
+	$(PY) manage.py migrate --noinput
+
+run: export DEBUG := 1
+run: migrate
+	$(PY) manage.py load_reference
+	$(PY) manage.py load_demo
+	@echo "Worker and web server starting; Ctrl-C stops both."
+	@$(VENV)/bin/celery -A carbonfoot worker --loglevel=INFO --concurrency=1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver $(HOST_PORT)
+
+worker: export DEBUG := 1
+worker: $(RUNTIME_STAMP)
+	$(VENV)/bin/celery -A carbonfoot worker --loglevel=INFO --concurrency=1
+
+test: export DEBUG := 1
+test: $(DEV_STAMP) chromium
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(DEV_STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: export DEBUG := 1
+bench: migrate
+	$(PY) bench/compute_bench.py $(BENCH_ARGS)

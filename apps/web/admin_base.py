@@ -1,0 +1,77 @@
+"""Building blocks shared by the apps' admin modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Model
+from django.http import HttpRequest
+from django.utils.functional import cached_property
+
+
+class ReadOnlyAdminMixin:
+    """View-only: rows written by services (snapshots, readings, catalogues) are not edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class TenantChildAdminMixin:
+    """For rows whose organization is copied from a parent (study, site, dataset...).
+
+    The organization is never typed in: it is shown read-only and set from the parent on save, so a
+    child cannot end up in another tenant than its parent.
+    """
+
+    tenant_parent: str = ""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> tuple[str, ...]:
+        return (*super().get_readonly_fields(request, obj), "organization")  # type: ignore[misc]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj.organization = getattr(obj, self.tenant_parent).organization
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+
+
+class EstimatedCountPaginator(Paginator):
+    """Counts an unfiltered PostgreSQL table from the planner's statistics instead of COUNT(*).
+
+    The readings table grows to hundreds of millions of rows: an exact count would scan it on every
+    changelist page. Filtered lists (one metering point) and small tables are counted exactly.
+    """
+
+    ESTIMATE_ABOVE = 100_000
+
+    @cached_property
+    def count(self) -> int:  # type: ignore[override]
+        queryset = self.object_list
+        if connection.vendor == "postgresql" and not queryset.query.where:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
+                )
+                row = cursor.fetchone()
+            if row is not None and row[0] > self.ESTIMATE_ABOVE:
+                return int(row[0])
+        return super().count
+
+
+class LargeTableAdmin(admin.ModelAdmin):
+    """Never loads or counts a whole table: paginated, no full count, no filter counts (facets), no
+    sorting by arbitrary columns."""
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    list_per_page = 100
+    list_max_show_all = 0
+    sortable_by: tuple[str, ...] = ()

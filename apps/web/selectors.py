@@ -1,0 +1,90 @@
+"""Reads for the web pages.
+
+`study_for_user` is how a request reaches a study: the user's organization, then
+apps.inventory.selectors.study_get (the one tenant-scoped access helper); anything else is a 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import BigIntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from apps.accounts.models import Organization
+from apps.accounts.selectors import organization_for_user
+from apps.footprints.enums import ComputationStatus
+from apps.footprints.models import FootprintComputation, FootprintResult
+from apps.inventory.models import Study
+from apps.inventory.selectors import StudyNotFoundError, study_get, study_list
+
+
+@dataclass(frozen=True)
+class StudyStatus:
+    """A study with its latest computation (what the user sees happening) and latest result."""
+
+    study: Study
+    computation: FootprintComputation | None
+    result: FootprintResult | None
+
+
+def _with_latest_ids(queryset: QuerySet[Study]) -> QuerySet[Study]:
+    """Annotate the ids of the latest computation and of the latest result.
+
+    The latest result is the one the latest successful computation produced (a computation may
+    reuse an older snapshot with the same digest), else the newest result row of the study (a
+    snapshot stored by `compute_footprint` has no computation row).
+    """
+    computations = FootprintComputation.objects.filter(study=OuterRef("pk")).order_by("-created_at", "-id")
+    succeeded = computations.filter(status=ComputationStatus.SUCCEEDED, result__isnull=False)
+    results = FootprintResult.objects.filter(study=OuterRef("pk")).order_by("-created_at", "-id")
+    return queryset.annotate(
+        latest_computation_id=Subquery(computations.values("id")[:1]),
+        latest_result_id=Coalesce(
+            Subquery(succeeded.values("result_id")[:1]),
+            Subquery(results.values("id")[:1]),
+            output_field=BigIntegerField(),
+        ),
+    )
+
+
+def _statuses(studies: list[Study], *, with_breakdown: bool) -> list[StudyStatus]:
+    """Attach computations and results in two queries, however many studies there are."""
+    # latest_computation_id and latest_result_id come from _with_latest_ids.
+    computations = FootprintComputation.objects.in_bulk(
+        [s.latest_computation_id for s in studies if s.latest_computation_id]
+    )
+    deferred = ["canonical_inputs_gz"] if with_breakdown else ["canonical_inputs_gz", "breakdown"]
+    results = FootprintResult.objects.defer(*deferred).in_bulk(
+        [s.latest_result_id for s in studies if s.latest_result_id]
+    )
+    return [
+        StudyStatus(
+            study=s, computation=computations.get(s.latest_computation_id), result=results.get(s.latest_result_id)
+        )
+        for s in studies
+    ]
+
+
+def study_statuses_for_organization(*, organization: Organization) -> list[StudyStatus]:
+    studies = list(_with_latest_ids(study_list(organization=organization)))
+    return _statuses(studies, with_breakdown=False)
+
+
+def study_for_user(*, user: AbstractBaseUser | AnonymousUser, study_id: int) -> Study:
+    """The study if it belongs to the user's organization; otherwise 404, never another tenant's row."""
+    try:
+        return study_get(organization=organization_for_user(user=user), study_id=study_id)
+    except StudyNotFoundError as exc:
+        raise Http404("No such study") from exc
+
+
+def study_status(*, study: Study) -> StudyStatus:
+    """The latest computation and result (with its breakdown) of a study from `study_for_user`."""
+    latest = _with_latest_ids(Study.objects.filter(pk=study.pk))
+    study.latest_computation_id, study.latest_result_id = latest.values_list(
+        "latest_computation_id", "latest_result_id"
+    ).get()
+    return _statuses([study], with_breakdown=True)[0]

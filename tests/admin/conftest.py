@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+
+from apps.factors.models import ElectricityFactorPoint, ElectricityFactorSeries
+from apps.inventory.enums import TransportMode
+from apps.inventory.models import BomLine, Material, ProcessStage, TransportLeg
+from apps.ledger.enums import ReadingSource
+from apps.ledger.models import ElectricityReading, FuelEntry, MeteringPoint, ReadingBatch, WasteEntry
+from tests import factories
+from tests.web.builders import make_computed_study
+
+
+@pytest.fixture
+def every_row(supplier, library) -> None:
+    """At least one row of every model the admin shows, so every change page has an object."""
+    Group.objects.create(name="Verifiers")
+    factories.make_member(supplier)
+    study = factories.make_study(supplier, library, stage_nos=(5,))
+    make_computed_study(study)
+    series = ElectricityFactorSeries.objects.create(
+        dataset=library.dataset, code="grid.east.hourly", name="East China hourly", region="East China", source="test"
+    )
+    ElectricityFactorPoint.objects.create(series=series, start=datetime(2025, 1, 1, tzinfo=UTC), value=Decimal("0.58"))
+    bom_line = BomLine.objects.create(
+        organization=supplier,
+        study=study,
+        material=Material.objects.get(no=20),
+        quantity=Decimal(1),
+        factor=library.pcb,
+    )
+    TransportLeg.objects.create(
+        organization=supplier,
+        bom_line=bom_line,
+        mode=TransportMode.ROAD_HEAVY,
+        distance_km=Decimal(500),
+        mass_kg=Decimal("0.05"),
+        factor=library.truck,
+    )
+    point = MeteringPoint.objects.create(
+        organization=supplier, site=study.site, stage=ProcessStage.objects.get(no=5), code="m-reflow", name="Reflow"
+    )
+    batch = ReadingBatch.objects.create(organization=supplier, source=ReadingSource.METER, description="test")
+    ElectricityReading.objects.create(
+        organization=supplier,
+        metering_point=point,
+        batch=batch,
+        start=datetime(2025, 1, 1, tzinfo=UTC),
+        end=datetime(2025, 1, 1, 0, 15, tzinfo=UTC),
+        milliwatt_hours=1_500_000,
+        source=ReadingSource.METER,
+    )
+    FuelEntry.objects.create(organization=supplier, study=study, factor=library.diesel, quantity=Decimal(5), unit="kg")
+    WasteEntry.objects.create(organization=supplier, study=study, factor=library.landfill, quantity=Decimal(10))

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.urls import reverse
+
+from apps.footprints.models import FootprintResult
+from apps.inventory.models import ProcessStage, StudyStage
+from apps.ledger.models import ElectricityReading
+from apps.web.admin_base import EstimatedCountPaginator
+from tests import factories
+
+
+def test_footprint_result_admin_refuses_changes_and_deletion(admin_client, every_row):
+    result = FootprintResult.objects.get()
+    url = reverse("admin:footprints_footprintresult_change", args=[result.pk])
+
+    post = admin_client.post(url, {"digest": "0" * 64})
+    delete = admin_client.post(reverse("admin:footprints_footprintresult_delete", args=[result.pk]), {"post": "yes"})
+
+    assert post.status_code == 403
+    assert delete.status_code == 403
+    assert FootprintResult.objects.get().digest == result.digest
+
+
+def test_reading_admin_is_read_only_without_full_count(admin_client, every_row):
+    reading_admin = admin.site._registry[ElectricityReading]
+    reading = ElectricityReading.objects.get()
+
+    delete = admin_client.post(reverse("admin:ledger_electricityreading_delete", args=[reading.pk]), {"post": "yes"})
+    changelist = admin_client.get(reverse("admin:ledger_electricityreading_changelist"))
+
+    assert delete.status_code == 403
+    assert ElectricityReading.objects.filter(pk=reading.pk).exists()
+    assert reading_admin.show_full_result_count is False
+    assert changelist.context["cl"].full_result_count is None
+    assert "1.5" in changelist.content.decode()  # 1 500 000 mWh shown in kWh
+
+
+def test_tenant_child_added_in_admin_takes_its_parents_organization(admin_client, supplier, library):
+    study = factories.make_study(supplier, library)
+    stage = ProcessStage.objects.get(no=7)
+
+    response = admin_client.post(
+        reverse("admin:inventory_studystage_add"),
+        {"study": study.pk, "stage": stage.pk, "allocation_share": "0.5", "allocation_note": "by mass"},
+    )
+
+    assert response.status_code == 302
+    assert StudyStage.objects.get(study=study, stage=stage).organization == supplier
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics exist on PostgreSQL only")
+def test_estimated_count_paginator_reads_planner_statistics_for_an_unfiltered_table(every_row):
+    class EstimateEverything(EstimatedCountPaginator):
+        ESTIMATE_ABOVE = -1
+
+    ElectricityReading.objects.create(
+        **{
+            f.attname: getattr(ElectricityReading.objects.get(), f.attname)
+            for f in ElectricityReading._meta.concrete_fields
+            if f.attname not in ("id", "start", "end")
+        },
+        start=datetime(2025, 1, 2, tzinfo=UTC),
+        end=datetime(2025, 1, 2, 0, 15, tzinfo=UTC),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {ElectricityReading._meta.db_table}")
+
+    unfiltered = EstimateEverything(ElectricityReading.objects.all(), 100).count
+    filtered = EstimateEverything(ElectricityReading.objects.filter(milliwatt_hours__gt=Decimal(10**9)), 100).count
+
+    assert unfiltered == 2
+    assert filtered == 0
