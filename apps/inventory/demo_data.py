@@ -11,7 +11,8 @@ from apps.accounts.enums import Role
 from apps.inventory.enums import DataSource
 
 PASSWORD = "carbonfoot-demo"  # noqa: S105 - printed to the operator; demo accounts only
-SUPPLIER = {"slug": "demo-meter-co", "name": "华立示范电表有限公司 / Demo Meter Co.", "timezone": "Asia/Shanghai"}
+# Fictitious names: a demo must not borrow a real meter maker's.
+SUPPLIER = {"slug": "demo-meter-co", "name": "示范电表有限公司 / Demo Meter Co.", "timezone": "Asia/Shanghai"}
 BUYER = {
     "slug": "demo-grid-co",
     "name": "国网示范省电力公司 物资部 / Demo Grid Co. Procurement",
