@@ -137,7 +137,8 @@ REST_FRAMEWORK = {
 
 
 def _broker_url() -> str:
-    url = env_str("CELERY_BROKER_URL", "filesystem://")
+    # A host keeps kombu from warning on every connection; the filesystem transport ignores it.
+    url = env_str("CELERY_BROKER_URL", "filesystem://localhost/")
     scheme = urlsplit(url).scheme
     if scheme not in {"filesystem", "redis", "rediss", "amqp", "amqps", "pyamqp"}:
         raise ImproperlyConfigured(

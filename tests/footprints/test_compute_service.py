@@ -1,10 +1,13 @@
 import gzip
 import hashlib
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import translation
 
+from apps.factors.models import ElectricityFactorSeries
+from apps.factors.series import series_points_bulk_upsert
 from apps.footprints.enums import ComputationStatus
 from apps.footprints.models import FootprintComputation, FootprintResult, ImmutableRowError
 from apps.footprints.services import footprint_compute, footprint_compute_now
@@ -125,3 +128,26 @@ def test_declared_unit_of_two_pieces_allocates_the_plant_ledger_over_half_as_man
     assert totals["edl"] == 2 * EXPECTED["edl"]  # 1000 pieces make 500 declared units
     assert totals["eb"] == 2 * EXPECTED["eb"]
     assert totals["ew"] == 2 * EXPECTED["ew"]
+
+
+def test_factor_series_with_a_gap_in_the_period_fails_naming_the_gap(supplier, library):
+    study = build_small_study(supplier, library)
+    series = ElectricityFactorSeries.objects.create(
+        dataset=library.dataset, code="grid.hourly", name="hourly", region="East China", source="test"
+    )
+    period_start = datetime(2024, 12, 31, 16, tzinfo=UTC)  # 2025-01-01 00:00 Asia/Shanghai
+    missing = datetime(2025, 1, 10, 3, tzinfo=UTC)
+    hours = [period_start + timedelta(hours=h) for h in range(31 * 24)]
+    series_points_bulk_upsert(series=series, points=[(hour, "0.6") for hour in hours if hour != missing])
+    Study.objects.filter(pk=study.pk).update(electricity_factor=None, electricity_series=series)
+    computation = FootprintComputation.objects.create(organization=supplier, study=study)
+
+    footprint_compute(computation_id=computation.pk)
+
+    computation.refresh_from_db()
+    assert computation.status == ComputationStatus.FAILED
+    assert computation.error_code == "series_gap"
+    with translation.override("en"):
+        message = computation.error_display()
+    assert "2025-01-10T11:00:00+08:00" in message and "2025-01-10T12:00:00+08:00" in message
+    assert not FootprintResult.objects.filter(study=study).exists()

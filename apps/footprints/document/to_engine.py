@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apps.engine.compute import ENGINE_CONTEXT
 from apps.engine.types import (
@@ -37,11 +38,13 @@ def engine_inputs_from_document(doc: Document) -> StudyInputs:
     datasets = {d["key"]: d for d in doc["factor_datasets"]}
     factors = {f["key"]: _factor_ref(f, datasets) for f in doc["factors"]}
     study = doc["study"]
+    local = ZoneInfo(study["period"]["time_zone"])
     electricity = doc["electricity"] or {}
     static = electricity.get("static_factor")
     return StudyInputs(
-        period_start=parse_utc(study["period"]["start_utc"]),
-        period_end=parse_utc(study["period"]["end_utc"]),
+        # In the study's own time zone, so that errors (a series gap) speak the user's local time.
+        period_start=parse_utc(study["period"]["start_utc"]).astimezone(local),
+        period_end=parse_utc(study["period"]["end_utc"]).astimezone(local),
         # The engine allocates per declared unit: with a declared unit of N pieces, N pieces make one.
         units_produced=ENGINE_CONTEXT.divide(Decimal(study["units_produced"]), Decimal(study["declared_unit_amount"])),
         declared_unit=study["declared_unit"],
