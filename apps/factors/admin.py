@@ -11,9 +11,9 @@ from import_export.formats import base_formats
 from import_export.widgets import CharWidget, ForeignKeyWidget
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.accounts.admin_base import LargeTableAdmin, TenantChildAdminMixin
 from apps.factors.models import ElectricityFactorPoint, ElectricityFactorSeries, EmissionFactor, FactorDataset
 from apps.inventory.models import Material
-from apps.web.admin_base import LargeTableAdmin, TenantChildAdminMixin
 
 
 class DatasetWidget(ForeignKeyWidget):

@@ -3,8 +3,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.admin_base import ReadOnlyAdminMixin
 from apps.footprints.models import FootprintComputation, FootprintResult
-from apps.web.admin_base import ReadOnlyAdminMixin
 
 
 @admin.register(FootprintResult)

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.accounts.admin_base import ReadOnlyAdminMixin, TenantChildAdminMixin
 from apps.inventory.models import BomLine, Material, ProcessStage, Product, Site, Study, StudyStage, TransportLeg
-from apps.web.admin_base import ReadOnlyAdminMixin, TenantChildAdminMixin
 
 
 # The catalogues are seed 001's tables, kept in fixtures/catalog and synced by `load_reference`:

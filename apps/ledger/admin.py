@@ -1,8 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.accounts.admin_base import LargeTableAdmin, ReadOnlyAdminMixin, TenantChildAdminMixin
 from apps.ledger.models import ElectricityReading, FuelEntry, MeteringPoint, ReadingBatch, WasteEntry
-from apps.web.admin_base import LargeTableAdmin, ReadOnlyAdminMixin, TenantChildAdminMixin
 
 
 @admin.register(MeteringPoint)

@@ -8,10 +8,10 @@ from django.contrib import admin
 from django.db import connection
 from django.urls import reverse
 
+from apps.accounts.admin_base import EstimatedCountPaginator
 from apps.footprints.models import FootprintResult
 from apps.inventory.models import ProcessStage, StudyStage
 from apps.ledger.models import ElectricityReading
-from apps.web.admin_base import EstimatedCountPaginator
 from tests import factories
 
 
