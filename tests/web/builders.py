@@ -156,6 +156,7 @@ def make_computation(
     status: str = ComputationStatus.SUCCEEDED,
     result: FootprintResult | None = None,
     error_message: str = "",
+    error_params: dict[str, str] | None = None,
 ) -> FootprintComputation:
     finished = status in (ComputationStatus.SUCCEEDED, ComputationStatus.FAILED)
     return FootprintComputation.objects.create(
@@ -167,6 +168,7 @@ def make_computation(
         finished_at=timezone.now() if finished else None,
         error_code="missing_factor" if status == ComputationStatus.FAILED else "",
         error_message=error_message,
+        error_params=error_params or {},
     )
 
 

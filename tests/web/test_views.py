@@ -43,13 +43,29 @@ def test_study_list_shows_latest_result_rounded_and_status(member_client, suppli
 
 def test_study_list_shows_failed_computation_with_its_error(member_client, supplier, library):
     study = factories.make_study(supplier, library)
-    make_computation(study, status=ComputationStatus.FAILED, error_message="Material 20 has no emission factor.")
+    make_computation(
+        study,
+        status=ComputationStatus.FAILED,
+        error_message="stored text in the worker's language",
+        error_params={"line": "material/20", "label": "20. PCB"},
+    )
 
     html = member_client.get(reverse("web:study-list")).content.decode()
 
     assert "status-failed" in html
-    assert "Material 20 has no emission factor." in html
+    assert "20. PCB (material/20): no emission factor." in html  # worded in the reader's language
     assert "No result yet" in html
+
+
+def test_failed_computation_is_worded_in_chinese_for_a_chinese_reader(member_client, supplier, library):
+    study = factories.make_study(supplier, library)
+    make_computation(study, status=ComputationStatus.FAILED, error_params={"line": "material/20", "label": "20. PCB"})
+    member_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+
+    html = member_client.get(reverse("web:study-list")).content.decode()
+
+    assert "20. PCB（material/20）" in html
+    assert "排放因子" in html
 
 
 def test_study_list_keeps_previous_result_while_a_computation_is_queued(member_client, supplier, library):
