@@ -15,7 +15,7 @@ HOST_PORT ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help run test lint format bench worker migrate chromium
+.PHONY: help run test lint format bench worker migrate chromium constraints
 
 help:
 	@echo "make run      install, migrate, load reference data and the demo, serve http://$(HOST_PORT) with a worker"
@@ -29,12 +29,12 @@ help:
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(RUNTIME_STAMP): requirements.txt | $(PY)
-	$(PY) -m pip install --disable-pip-version-check -r requirements.txt
+$(RUNTIME_STAMP): requirements.txt constraints.txt | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -r requirements.txt -c constraints.txt
 	touch $@
 
-$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
-	$(PY) -m pip install --disable-pip-version-check -r requirements-dev.txt
+$(DEV_STAMP): requirements.txt requirements-dev.txt constraints.txt | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@ $(RUNTIME_STAMP)
 
 # Browser tests drive Debian's chromium (Playwright downloads no browser here). Install it when
@@ -77,6 +77,12 @@ lint: $(DEV_STAMP)
 format: $(DEV_STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# After changing a requirements file: freeze the resolved versions the suite then passes with.
+constraints: $(DEV_STAMP)
+	{ echo "# Every transitive version, frozen from the environment the suite passed in. Installs use it"; \
+	  echo "# as pip constraints (-c), so a fresh machine gets exactly these. Regenerate: make constraints"; \
+	  $(PY) -m pip freeze --disable-pip-version-check | grep -v '^-e' | sort -f; } > constraints.txt
 
 bench: export DEBUG := 1
 bench: migrate
