@@ -32,11 +32,12 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 
 from apps.accounts.models import Organization  # noqa: E402
+from apps.catalog.models import ProcessStage  # noqa: E402
 from apps.factors.models import ElectricityFactorPoint, ElectricityFactorSeries, FactorDataset  # noqa: E402
 from apps.factors.series import series_points_bulk_upsert  # noqa: E402
 from apps.footprints.document.export import study_document_build  # noqa: E402
 from apps.footprints.services import footprint_compute_now, footprint_evaluate  # noqa: E402
-from apps.inventory.models import ProcessStage, Product, Site, Study, StudyStage  # noqa: E402
+from apps.inventory.models import Product, Site, Study, StudyStage  # noqa: E402
 from apps.ledger.enums import ReadingSource  # noqa: E402
 from apps.ledger.models import ElectricityReading, MeteringPoint  # noqa: E402
 from apps.ledger.services import metering_point_create, readings_insert_run  # noqa: E402

@@ -44,11 +44,13 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "apps.accounts",
+    "apps.catalog",
     "apps.factors",
     "apps.inventory",
     "apps.ledger",
     "apps.footprints",
     "apps.web",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [

@@ -17,7 +17,7 @@ def _catalog_present(request):
         {"db", "transactional_db", "live_server"} & set(request.fixturenames)
     )
     if uses_db:
-        from apps.inventory.catalog import catalog_sync
+        from apps.catalog.loading import catalog_sync
         from apps.inventory.models import Material, ProcessStage
 
         request.getfixturevalue("django_db_setup")

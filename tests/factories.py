@@ -13,9 +13,10 @@ from django.contrib.auth.models import AbstractUser
 
 from apps.accounts.enums import OrganizationKind, Role
 from apps.accounts.models import Membership, Organization
+from apps.catalog.models import Material, ProcessStage
 from apps.factors.enums import FactorCategory, GwpBasis
 from apps.factors.models import EmissionFactor, FactorDataset
-from apps.inventory.models import Material, ProcessStage, Product, Site, Study, StudyStage
+from apps.inventory.models import Product, Site, Study, StudyStage
 
 _seq = itertools.count(1)
 PASSWORD = "test-pass-12345"

@@ -1,4 +1,4 @@
-from apps.inventory.models import Material, ProcessStage
+from apps.catalog.models import Material, ProcessStage
 from tests import factories
 
 

@@ -12,8 +12,8 @@ from import_export.widgets import CharWidget, ForeignKeyWidget
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.accounts.admin_base import LargeTableAdmin, TenantChildAdminMixin
+from apps.catalog.models import Material
 from apps.factors.models import ElectricityFactorPoint, ElectricityFactorSeries, EmissionFactor, FactorDataset
-from apps.inventory.models import Material
 
 
 class DatasetWidget(ForeignKeyWidget):

@@ -26,10 +26,10 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from apps.accounts.models import Organization
+from apps.catalog.models import Material
 from apps.engine import units
 from apps.factors.enums import FactorCategory, GwpBasis
 from apps.factors.models import FACTOR_DIGITS, EmissionFactor, FactorDataset
-from apps.inventory.models import Material
 
 FORMAT = "carbonfoot.factors/1"
 FACTORS_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "factors"

@@ -90,7 +90,7 @@ class EmissionFactor(models.Model):
     source = models.TextField(_("source citation"))
     notes = models.TextField(_("notes"), blank=True)
     material = models.ForeignKey(
-        "inventory.Material", null=True, blank=True, on_delete=models.PROTECT, related_name="factors"
+        "catalog.Material", null=True, blank=True, on_delete=models.PROTECT, related_name="factors"
     )
     history = HistoricalRecords()
 

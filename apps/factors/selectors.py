@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from django.db.models import Q
 
 from apps.accounts.models import Organization
+from apps.catalog.models import Material
 from apps.factors.models import EmissionFactor, FactorDataset
-from apps.inventory.models import Material
 
 
 def factors_for_materials(

@@ -1,24 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.accounts.admin_base import ReadOnlyAdminMixin, TenantChildAdminMixin
-from apps.inventory.models import BomLine, Material, ProcessStage, Product, Site, Study, StudyStage, TransportLeg
-
-
-# The catalogues are seed 001's tables, kept in fixtures/catalog and synced by `load_reference`:
-# an edit here would be overwritten, so they are shown, not edited.
-@admin.register(Material)
-class MaterialAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("no", "name_zh", "name_en", "category", "activity_unit", "density_kg_per_l")
-    list_filter = ("category",)
-    search_fields = ("name_zh", "name_en")
-
-
-@admin.register(ProcessStage)
-class ProcessStageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("no", "name_zh", "name_en", "group", "energy_type", "activity_unit")
-    list_filter = ("group", "energy_type")
-    search_fields = ("name_zh", "name_en")
+from apps.accounts.admin_base import TenantChildAdminMixin
+from apps.inventory.models import BomLine, Product, Site, Study, StudyStage, TransportLeg
 
 
 @admin.register(Product)

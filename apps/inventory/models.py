@@ -1,11 +1,12 @@
 """Products, footprint studies and their bill of materials.
 
-Catalogues (Material, ProcessStage) are shared reference data from seed 001 tables 1-3; every
-other row belongs to one organization (TenantModel).
+The catalogues they refer to (Material, ProcessStage) live in apps.catalog; every row here
+belongs to one organization (TenantModel).
 """
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,13 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from apps.accounts.models import TenantModel
+from apps.catalog.models import Material, ProcessStage
 from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
 from apps.inventory.enums import (
     DataSource,
     DeclaredUnit,
-    EnergyType,
-    MaterialCategory,
-    StageGroup,
     StudyStatus,
     SystemBoundary,
     TransportMode,
@@ -34,53 +33,9 @@ SHARE = {"max_digits": 7, "decimal_places": 6}
 MASS = {"max_digits": 15, "decimal_places": 9}
 
 
-class Material(models.Model):
-    """A raw material of the catalogue (meter_materials.csv)."""
-
-    no = models.PositiveSmallIntegerField(_("number"), unique=True)
-    category = models.CharField(_("category"), max_length=16, choices=MaterialCategory.choices)
-    name_zh = models.CharField(_("Chinese name"), max_length=100)
-    name_en = models.CharField(_("English name"), max_length=100)
-    activity_unit = models.CharField(_("activity unit"), max_length=16)  # piece, L or kg
-    density_kg_per_l = models.DecimalField(
-        _("density (kg/L)"),
-        null=True,
-        blank=True,
-        max_digits=8,
-        decimal_places=4,
-        help_text=_("Typical density, for liquids bought by volume."),
-    )
-
-    class Meta:
-        ordering = ["no"]
-        verbose_name = _("material")
-        verbose_name_plural = _("materials")
-
-    def __str__(self) -> str:
-        return f"{self.no}. {self.name_zh} / {self.name_en}"
-
-
-class ProcessStage(models.Model):
-    """A manufacturing or support stage of the catalogue (meter_stages.csv)."""
-
-    no = models.PositiveSmallIntegerField(_("number"), unique=True)
-    group = models.CharField(_("group"), max_length=16, choices=StageGroup.choices)
-    name_zh = models.CharField(_("Chinese name"), max_length=100)
-    name_en = models.CharField(_("English name"), max_length=100)
-    emission_source_zh = models.CharField(_("emission source"), max_length=100)
-    energy_type = models.CharField(_("energy type"), max_length=16, choices=EnergyType.choices)
-    activity_unit = models.CharField(_("activity unit"), max_length=16)  # kWh
-
-    class Meta:
-        ordering = ["no"]
-        verbose_name = _("process stage")
-        verbose_name_plural = _("process stages")
-
-    def __str__(self) -> str:
-        return f"{self.no}. {self.name_zh} / {self.name_en}"
-
-
 class Product(TenantModel):
+    # The identifier in URLs and the API: sequential ids are never shown.
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=200)
     model_code = models.CharField(_("model code"), max_length=80)
     description = models.TextField(_("description"), blank=True)
@@ -104,6 +59,8 @@ class Product(TenantModel):
 class Site(TenantModel):
     """A plant. Its grid region decides which electricity factor applies."""
 
+    # The identifier in URLs and the API: sequential ids are never shown.
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     code = models.SlugField(_("code"), max_length=60)
     name = models.CharField(_("name"), max_length=200)
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -123,6 +80,8 @@ class Site(TenantModel):
 class Study(TenantModel):
     """A product carbon footprint study for one reporting period."""
 
+    # The identifier in URLs and the API: sequential ids are never shown.
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="studies")
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="studies")
     name = models.CharField(_("name"), max_length=200)

@@ -17,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from apps.accounts.models import Organization, TenantModel
+from apps.catalog.models import ProcessStage
 from apps.factors.models import EmissionFactor
 from apps.inventory.enums import DataSource
-from apps.inventory.models import MASS, QUANTITY, SHARE, ProcessStage, Site, Study
+from apps.inventory.models import MASS, QUANTITY, SHARE, Site, Study
 from apps.ledger.enums import ReadingSource
 
 MILLIWATT_HOURS_PER_KWH = 1_000_000

@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Organization
-from apps.inventory.models import ProcessStage, Site
+from apps.catalog.models import ProcessStage
+from apps.inventory.models import Site
 from apps.ledger.enums import ReadingSource
 from apps.ledger.errors import BIGINT_MAX, MeteringPointNotFound, ReadingErrors, SiteNotFound, checked_source
 from apps.ledger.models import MILLIWATT_HOURS_PER_KWH, ElectricityReading, MeteringPoint, ReadingBatch

@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group
 
+from apps.catalog.models import Material, ProcessStage
 from apps.factors.models import ElectricityFactorPoint, ElectricityFactorSeries
 from apps.inventory.enums import TransportMode
-from apps.inventory.models import BomLine, Material, ProcessStage, TransportLeg
+from apps.inventory.models import BomLine, TransportLeg
 from apps.ledger.enums import ReadingSource
 from apps.ledger.models import ElectricityReading, FuelEntry, MeteringPoint, ReadingBatch, WasteEntry
 from tests import factories

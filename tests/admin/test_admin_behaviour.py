@@ -9,8 +9,9 @@ from django.db import connection
 from django.urls import reverse
 
 from apps.accounts.admin_base import EstimatedCountPaginator
+from apps.catalog.models import ProcessStage
 from apps.footprints.models import FootprintResult
-from apps.inventory.models import ProcessStage, StudyStage
+from apps.inventory.models import StudyStage
 from apps.ledger.models import ElectricityReading
 from tests import factories
 

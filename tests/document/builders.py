@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 from django.apps import apps
 
 from apps.accounts.models import Organization
+from apps.catalog.models import Material, ProcessStage
 from apps.factors.enums import FactorCategory, GwpBasis
 from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
 from apps.factors.series import series_points_bulk_upsert
 from apps.inventory.enums import DataSource, TransportMode
-from apps.inventory.models import BomLine, Material, ProcessStage, Study, StudyStage, TransportLeg
+from apps.inventory.models import BomLine, Study, StudyStage, TransportLeg
 from apps.ledger.enums import ReadingSource
 from apps.ledger.models import FuelEntry, WasteEntry
 from apps.ledger.services import ReadingInput, metering_point_create, readings_bulk_insert, readings_insert_run

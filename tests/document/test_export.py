@@ -5,10 +5,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.catalog.models import Material, ProcessStage
 from apps.factors.models import EmissionFactor, FactorDataset
 from apps.footprints.document.canonical import canonical_bytes, digest
 from apps.footprints.document.export import DocumentBuildError, study_document_build
-from apps.inventory.models import BomLine, Material, ProcessStage, StudyStage, TransportLeg
+from apps.inventory.models import BomLine, StudyStage, TransportLeg
 from apps.ledger.enums import ReadingSource
 from apps.ledger.services import metering_point_create, readings_insert_run
 from tests.document.builders import JANUARY_UTC, build_full_study, make_series

@@ -1,9 +1,9 @@
 from decimal import Decimal
 
+from apps.catalog.models import Material
 from apps.factors.enums import FactorCategory
 from apps.factors.models import EmissionFactor, FactorDataset
 from apps.factors.selectors import factor_for_material, factors_for_materials
-from apps.inventory.models import Material
 from tests.document.builders import make_own_dataset
 
 

@@ -5,13 +5,14 @@ from decimal import Decimal
 
 import pytest
 
+from apps.catalog.models import Material, ProcessStage
 from apps.factors.enums import FactorCategory
 from apps.factors.models import EmissionFactor, FactorDataset
 from apps.footprints.document.canonical import canonical_bytes
 from apps.footprints.document.export import study_document_build
 from apps.footprints.document.importer import plan_import, study_document_import
 from apps.footprints.document.validation import DocumentError
-from apps.inventory.models import Material, ProcessStage, Site
+from apps.inventory.models import Site
 from apps.ledger.enums import ReadingSource
 from apps.ledger.services import metering_point_create, readings_insert_run
 from tests.document.builders import build_full_study, make_series, table_counts

@@ -7,9 +7,10 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from apps.accounts.models import Organization
+from apps.catalog.models import Material, ProcessStage
 from apps.factors.models import EmissionFactor
 from apps.inventory.enums import DataSource, TransportMode
-from apps.inventory.models import BomLine, Material, ProcessStage, Study, StudyStage, TransportLeg
+from apps.inventory.models import BomLine, Study, StudyStage, TransportLeg
 from apps.ledger.enums import ReadingSource
 from apps.ledger.models import FuelEntry, WasteEntry
 from apps.ledger.services import ReadingInput, metering_point_create, readings_bulk_insert, readings_insert_run

@@ -6,8 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from apps.catalog.models import Material
 from apps.footprints.models import FootprintResult
-from apps.inventory.models import BomLine, Material
+from apps.inventory.models import BomLine
 from tests.footprints.builders import EXPECTED, build_small_study
 
 

@@ -6,13 +6,14 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from apps.catalog.models import Material
 from apps.factors.models import ElectricityFactorSeries
 from apps.factors.series import series_points_bulk_upsert
 from apps.footprints.enums import ComputationStatus
 from apps.footprints.models import FootprintComputation, FootprintResult, ImmutableRowError
 from apps.footprints.services import footprint_compute, footprint_compute_now
 from apps.inventory.enums import StudyStatus
-from apps.inventory.models import BomLine, Material, Study
+from apps.inventory.models import BomLine, Study
 from tests.footprints.builders import EXPECTED, build_small_study
 
 

@@ -5,10 +5,11 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
+from apps.catalog.models import Material
 from apps.footprints.enums import ComputationStatus
 from apps.footprints.models import FootprintComputation, FootprintResult
 from apps.footprints.services import footprint_request
-from apps.inventory.models import BomLine, Material
+from apps.inventory.models import BomLine
 from tests import factories
 from tests.footprints.builders import EXPECTED, build_small_study
 from tests.footprints.conftest import wait_for

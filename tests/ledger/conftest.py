@@ -6,8 +6,9 @@ import pytest
 from django.utils import translation
 
 from apps.accounts.models import Organization
+from apps.catalog.models import ProcessStage
 from apps.factors.models import ElectricityFactorSeries
-from apps.inventory.models import ProcessStage, Site
+from apps.inventory.models import Site
 from apps.ledger.models import MeteringPoint
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""The demo loader (apps/inventory/demo.py), with two days of readings instead of a year."""
+"""The demo loader (apps/demo/demo.py), with two days of readings instead of a year."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from django.core.management import call_command
 
 from apps.accounts.enums import Role
 from apps.accounts.models import Membership, Organization
+from apps.catalog.models import Material
+from apps.demo import data as demo_data
+from apps.demo.demo import demo_load
+from apps.demo.profiles import grid_hourly_values, hourly_points, stage_energies
 from apps.factors.models import ElectricityFactorPoint
 from apps.factors.selectors import factors_for_materials
 from apps.footprints.models import FootprintComputation
-from apps.inventory import demo_data
-from apps.inventory.demo import demo_load
-from apps.inventory.demo_profiles import grid_hourly_values, hourly_points, stage_energies
-from apps.inventory.models import BomLine, Material, StudyStage, TransportLeg
+from apps.inventory.models import BomLine, StudyStage, TransportLeg
 from apps.ledger.models import ElectricityReading, FuelEntry, MeteringPoint, WasteEntry
 
 DAYS = 2

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from apps.catalog.models import Material
 from apps.engine import units
 from apps.factors.enums import FactorCategory
 from apps.factors.library import (
@@ -19,7 +20,6 @@ from apps.factors.library import (
     library_load_all,
 )
 from apps.factors.models import EmissionFactor, FactorDataset
-from apps.inventory.models import Material
 
 DEFAULTS = FACTORS_DIR / "illustrative_defaults_2026.1.json"
 GRID = FACTORS_DIR / "china_grid_electricity_2026.1.json"

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 
+from apps.catalog.models import Material
 from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
 from apps.factors.selectors import factors_for_materials
 from apps.factors.series import series_points_for_period
@@ -28,7 +29,7 @@ from apps.footprints.document.canonical import (
     period_bounds,
     utc_text,
 )
-from apps.inventory.models import BomLine, Material, Study, StudyStage, TransportLeg
+from apps.inventory.models import BomLine, Study, StudyStage, TransportLeg
 from apps.ledger.enums import ReadingSource
 from apps.ledger.models import MeteringPoint
 from apps.ledger.selectors import reading_runs_for_points

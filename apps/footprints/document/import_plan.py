@@ -20,10 +20,11 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Organization
+from apps.catalog.models import Material, ProcessStage
 from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
 from apps.footprints.document.canonical import LIBRARY, decimal_text, parse_utc, period_bounds, utc_text
 from apps.footprints.document.validation import Problem, json_path
-from apps.inventory.models import BomLine, Material, ProcessStage, Product, Site, Study, StudyStage, TransportLeg
+from apps.inventory.models import BomLine, Product, Site, Study, StudyStage, TransportLeg
 from apps.ledger.models import FuelEntry, MeteringPoint, WasteEntry
 
 Document = dict[str, Any]

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def load_catalog(apps, schema_editor):
-    from apps.inventory.catalog import catalog_sync
+    from apps.catalog.loading import catalog_sync
 
     catalog_sync(apps.get_model("inventory", "Material"), apps.get_model("inventory", "ProcessStage"))
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from apps.catalog.loading import catalog_sync
+from apps.catalog.models import Material, ProcessStage
 from apps.factors.library import FACTORS_DIR, DatasetVersionConflict, FactorFileError, library_load_all
-from apps.inventory.catalog import catalog_sync
-from apps.inventory.models import Material, ProcessStage
 
 
 class Command(BaseCommand):

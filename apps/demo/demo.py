@@ -2,8 +2,8 @@
 single-phase smart meter with a year of 15-minute stage readings and an hourly grid factor.
 
 Everything is written in one transaction, so a failed load leaves nothing behind; a second run
-finds the demo supplier and only reports the logins. Tables live in demo_data, time series in
-demo_profiles; this module only writes.
+finds the demo supplier and only reports the logins. Tables live in data, time series in
+profiles; this module only writes.
 """
 
 from __future__ import annotations
@@ -20,12 +20,9 @@ from django.db import transaction
 
 from apps.accounts.enums import OrganizationKind
 from apps.accounts.models import Membership, Organization
-from apps.factors.library import dataset_parse, dataset_store, library_load_all
-from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
-from apps.factors.series import series_points_bulk_upsert
-from apps.footprints.services import footprint_request
-from apps.inventory import demo_data as data
-from apps.inventory.demo_profiles import (
+from apps.catalog.models import Material, ProcessStage
+from apps.demo import data
+from apps.demo.profiles import (
     DAYS_IN_YEAR,
     SLOT_SECONDS,
     YEAR_START,
@@ -33,7 +30,11 @@ from apps.inventory.demo_profiles import (
     hourly_points,
     stage_energies,
 )
-from apps.inventory.models import BomLine, Material, ProcessStage, Product, Site, Study, StudyStage, TransportLeg
+from apps.factors.library import dataset_parse, dataset_store, library_load_all
+from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
+from apps.factors.series import series_points_bulk_upsert
+from apps.footprints.services import footprint_request
+from apps.inventory.models import BomLine, Product, Site, Study, StudyStage, TransportLeg
 from apps.ledger.enums import ReadingSource
 from apps.ledger.models import FuelEntry, WasteEntry
 from apps.ledger.services import metering_point_create, readings_insert_run
@@ -223,7 +224,7 @@ def _stages_and_readings(study: Study, days: int, editor: AbstractUser) -> tuple
             milliwatt_hours=energies,
             source=ReadingSource.METER,
             created_by=editor,
-            description="Demo: synthetic 15-minute readings (seeded model, apps/inventory/demo_profiles.py)",
+            description="Demo: synthetic 15-minute readings (seeded model, apps/demo/profiles.py)",
         )
         count += len(energies)
         plant += sum(energies)

@@ -109,7 +109,7 @@ BOM = (
 class Stage(NamedTuple):
     no: int
     kwh_per_meter: str  # this product's share, from a year of readings
-    profile: str  # load shape, see demo_profiles.PROFILES
+    profile: str  # load shape, see profiles.PROFILES
     allocation_share: str = "1"
     allocation_note: str = ""
 
@@ -252,7 +252,7 @@ GRID_DATASET = {
     "gwp_basis": "mixed",
     "is_illustrative": True,
     "description": "Synthetic hourly grid factors for the demo. CO2 only, like the MEE/NBS regional factor they "
-    "are scaled to. Not measured data: see apps/inventory/demo_profiles.py for the model.",
+    "are scaled to. Not measured data: see apps/demo/profiles.py for the model.",
 }
 GRID_SERIES = {
     "code": "cn-east-hourly-2025",
@@ -260,7 +260,7 @@ GRID_SERIES = {
     "region": "East China grid",
     "unit": "kgCO2e/kWh",
     "resolution_seconds": 3600,
-    "source": "SYNTHETIC, ILLUSTRATIVE: carbonfoot demo model (apps/inventory/demo_profiles.py) shaping the 2023 "
+    "source": "SYNTHETIC, ILLUSTRATIVE: carbonfoot demo model (apps/demo/profiles.py) shaping the 2023 "
     "East China grid average CO2 factor 0.5500 kgCO2/kWh (MEE/NBS 2023 electricity CO2 factors) by a midday PV "
     "dip, a night wind dip, wet-season hydro and heating/cooling peaks; mean exactly 0.5500. Not measured data.",
 }

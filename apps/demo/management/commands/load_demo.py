@@ -1,4 +1,4 @@
-"""Create the demo organizations, users and 2025 smart-meter study (see apps/inventory/demo.py)."""
+"""Create the demo organizations, users and 2025 smart-meter study (see apps/demo/demo.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from apps.inventory.demo import DemoOutcome, demo_load
-from apps.inventory.demo_profiles import DAYS_IN_YEAR
+from apps.demo.demo import DemoOutcome, demo_load
+from apps.demo.profiles import DAYS_IN_YEAR
 
 URL = "http://127.0.0.1:8000/"
 
