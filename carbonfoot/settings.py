@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "import_export",
     "simple_history",
+    "django_htmx",
     "apps.accounts",
     "apps.catalog",
     "apps.factors",
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "carbonfoot.urls"
@@ -79,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "apps.accounts.context_processors.active_organization",
             ],
         },
     },
@@ -130,6 +133,51 @@ TIME_ZONE = "Asia/Shanghai"
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+
+
+def _storages() -> dict[str, dict[str, object]]:
+    """Evidence files and reports: the filesystem under var/media, or an S3-compatible store.
+
+    Set STORAGE_S3_BUCKET (with STORAGE_S3_ENDPOINT_URL for MinIO, Ceph or a cloud's S3 API, and
+    the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) to keep them in a bucket instead.
+    Files are never served by URL from the store: a view checks access, then streams them.
+    """
+    staticfiles = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    bucket = env_str("STORAGE_S3_BUCKET", "")
+    if not bucket:
+        return {
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": None},
+            },
+            "staticfiles": staticfiles,
+        }
+    options: dict[str, object] = {
+        "bucket_name": bucket,
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+        "location": env_str("STORAGE_S3_PREFIX", ""),
+    }
+    endpoint = env_str("STORAGE_S3_ENDPOINT_URL", "")
+    if endpoint:
+        options["endpoint_url"] = endpoint
+    region = env_str("STORAGE_S3_REGION", "")
+    if region:
+        options["region_name"] = region
+    return {"default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}, "staticfiles": staticfiles}
+
+
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "media/"  # never routed: files are streamed by views that check access
+STORAGES = _storages()
+
+# Evidence uploads: a file is refused above this size; the request as a whole a little above it.
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440, minimum=1)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A pasted column or a grid posts one field per cell: 32 materials x 12 columns and more.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 4000, minimum=100)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

@@ -18,7 +18,7 @@ def _catalog_present(request):
     )
     if uses_db:
         from apps.catalog.loading import catalog_sync
-        from apps.inventory.models import Material, ProcessStage
+        from apps.catalog.models import Material, ProcessStage
 
         request.getfixturevalue("django_db_setup")
         with request.getfixturevalue("django_db_blocker").unblock():

@@ -1,24 +1,17 @@
-"""Reads for the web pages.
-
-`study_for_user` is how a request reaches a study: the user's organization, then
-apps.inventory.selectors.study_get (the one tenant-scoped access helper); anything else is a 404.
-"""
+"""Reads for the web pages. A request reaches a study through apps.inventory.access.study_access."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import BigIntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 
 from apps.accounts.models import Organization
-from apps.accounts.selectors import organization_for_user
 from apps.footprints.enums import ComputationStatus
 from apps.footprints.models import FootprintComputation, FootprintResult
 from apps.inventory.models import Study
-from apps.inventory.selectors import StudyNotFoundError, study_get, study_list
+from apps.inventory.selectors import study_list
 
 
 @dataclass(frozen=True)
@@ -73,16 +66,8 @@ def study_statuses_for_organization(*, organization: Organization) -> list[Study
     return _statuses(studies, with_breakdown=False)
 
 
-def study_for_user(*, user: AbstractBaseUser | AnonymousUser, study_id: int) -> Study:
-    """The study if it belongs to the user's organization; otherwise 404, never another tenant's row."""
-    try:
-        return study_get(organization=organization_for_user(user=user), study_id=study_id)
-    except StudyNotFoundError as exc:
-        raise Http404("No such study") from exc
-
-
 def study_status(*, study: Study) -> StudyStatus:
-    """The latest computation and result (with its breakdown) of a study from `study_for_user`."""
+    """The latest computation and result (with its breakdown) of a study from `study_access`."""
     latest = _with_latest_ids(Study.objects.filter(pk=study.pk))
     study.latest_computation_id, study.latest_result_id = latest.values_list(
         "latest_computation_id", "latest_result_id"

@@ -34,7 +34,7 @@ def test_member_logs_in_sees_e_and_opens_the_breakdown(page, live_server, suppli
     user = factories.make_member(supplier)
 
     _log_in(page, live_server.url, user.username)
-    row = page.locator(f'tr.study-row[data-study="{computed_study.pk}"]')
+    row = page.locator(f'tr.study-row[data-study="{computed_study.uuid}"]')
     expect(row.locator("td.total-e")).to_have_text("1.215")
     row.get_by_role("link", name="DDZY smart meter 2025-01").click()
 
@@ -48,7 +48,7 @@ def test_member_of_another_organization_sees_no_foreign_study(page, live_server,
 
     _log_in(page, live_server.url, outsider.username)
     list_text = page.locator("main").inner_text()
-    response = page.goto(f"{live_server.url}/studies/{computed_study.pk}/")
+    response = page.goto(f"{live_server.url}/studies/{computed_study.uuid}/")
 
     assert "DDZY smart meter 2025-01" not in list_text
     assert response is not None and response.status == 404

@@ -1,34 +1,47 @@
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from apps.web.selectors import study_for_user, study_status
+from apps.accounts.access import Action
+from apps.accounts.enums import Role
+from apps.accounts.models import Membership
+from apps.inventory.access import study_access
+from apps.web.selectors import study_status
 from tests import factories
 from tests.web.builders import make_computed_study
 
 
-def test_study_for_user_returns_own_study_with_latest_result(supplier, library):
-    user = factories.make_member(supplier)
+def _membership(user) -> Membership:
+    return Membership.objects.select_related("organization").get(user=user)
+
+
+def test_study_access_returns_own_study_with_latest_result(supplier, library):
     study = factories.make_study(supplier, library)
     result = make_computed_study(study)
-
-    found = study_for_user(user=user, study_id=study.pk)
-
-    assert found == study
-    assert study_status(study=found).result == result
-
-
-def test_study_for_user_refuses_another_organizations_study(supplier, library, other_supplier):
     user = factories.make_member(supplier)
-    foreign = factories.make_study(other_supplier, factories.make_library(organization=other_supplier))
+
+    access = study_access(membership=_membership(user), study_uuid=study.uuid)
+
+    assert access.obj == study
+    assert access.can(Action.EDIT)
+    assert study_status(study=access.obj).result == result
+
+
+def test_study_access_refuses_another_organizations_study(supplier, library, other_supplier):
+    foreign = factories.make_study(other_supplier, library)
     make_computed_study(foreign)
+    user = factories.make_member(supplier)
 
     with pytest.raises(Http404):
-        study_for_user(user=user, study_id=foreign.pk)
+        study_access(membership=_membership(user), study_uuid=foreign.uuid)
 
 
-def test_study_for_user_refuses_a_user_without_organization(supplier, library, django_user_model):
+def test_study_access_gives_a_viewer_read_only(supplier, library):
     study = factories.make_study(supplier, library)
-    loner = django_user_model.objects.create_user(username="loner", password=factories.PASSWORD)
+    viewer = factories.make_member(supplier, role=Role.VIEWER)
 
-    with pytest.raises(Http404):
-        study_for_user(user=loner, study_id=study.pk)
+    access = study_access(membership=_membership(viewer), study_uuid=study.uuid)
+
+    assert access.actions == frozenset({Action.READ})
+    with pytest.raises(PermissionDenied):
+        access.require(Action.EDIT)

@@ -34,7 +34,7 @@ def test_study_list_shows_latest_result_rounded_and_status(member_client, suppli
     assert response.status_code == 200
     html = response.content.decode()
     assert "DDZY meter, January" in html
-    assert reverse("web:study-detail", args=[study.pk]) in html
+    assert reverse("web:study-detail", args=[study.uuid]) in html
     assert ">1.215<" in html  # E = 1.2151672, shown with 4 significant digits
     assert ">0.8893<" in html  # Em
     assert ">0.3258<" in html  # Ep
@@ -137,7 +137,7 @@ def test_study_detail_shows_totals_snapshot_factors_and_breakdown(member_client,
     study = factories.make_study(supplier, library, name="Detail study")
     result = make_computed_study(study)
 
-    response = member_client.get(reverse("web:study-detail", args=[study.pk]))
+    response = member_client.get(reverse("web:study-detail", args=[study.uuid]))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -160,7 +160,7 @@ def test_study_detail_lists_the_factors_of_the_snapshots_inputs(member_client, s
     study = factories.make_study(supplier, library)
     make_computed_study(study, document=DOCUMENT)
 
-    html = member_client.get(reverse("web:study-detail", args=[study.pk])).content.decode()
+    html = member_client.get(reverse("web:study-detail", args=[study.uuid])).content.decode()
 
     assert html.count('class="factor-row"') == 2  # the PCB factor and the hourly grid series
     assert "印制电路板 / printed circuit board" in html
@@ -173,7 +173,7 @@ def test_study_detail_of_another_organization_is_404(member_client, supplier, li
     foreign = factories.make_study(other_supplier, other_library, name="Competitor secret study")
     make_computed_study(foreign)
 
-    response = member_client.get(reverse("web:study-detail", args=[foreign.pk]))
+    response = member_client.get(reverse("web:study-detail", args=[foreign.uuid]))
 
     assert response.status_code == 404
     assert b"Competitor secret study" not in response.content
@@ -183,7 +183,7 @@ def test_study_detail_without_result_says_so(member_client, supplier, library):
     study = factories.make_study(supplier, library)
     make_computation(study, status=ComputationStatus.RUNNING)
 
-    response = member_client.get(reverse("web:study-detail", args=[study.pk]))
+    response = member_client.get(reverse("web:study-detail", args=[study.uuid]))
 
     assert response.status_code == 200
     assert "status-running" in response.content.decode()
@@ -194,7 +194,7 @@ def test_study_detail_times_are_in_the_organizations_time_zone(member_client, su
     study = factories.make_study(supplier, library)
     result = make_computed_study(study)
     FootprintResult.objects.filter(pk=result.pk).update(created_at=datetime(2025, 3, 1, 0, 30, tzinfo=UTC))
-    url = reverse("web:study-detail", args=[study.pk])
+    url = reverse("web:study-detail", args=[study.uuid])
 
     shanghai = member_client.get(url).content.decode()
     supplier.timezone = "Europe/London"
@@ -225,7 +225,7 @@ def test_study_detail_shows_a_snapshot_stored_by_the_compute_service(member_clie
     study = build_small_study(supplier, library, name="Computed for real")
     footprint_compute_now(study=study)  # no computation row: the page falls back to the newest snapshot
 
-    html = member_client.get(reverse("web:study-detail", args=[study.pk])).content.decode()
+    html = member_client.get(reverse("web:study-detail", args=[study.uuid])).content.decode()
 
     assert ">4.143<" in html  # E = 4.14288 (tests/footprints/builders.py)
     assert html.count('class="breakdown-row') == 8  # 3 materials, 1 transport leg, 2 stages, 1 fuel, 1 waste
