@@ -15,7 +15,7 @@ HOST_PORT ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help run test lint format bench worker migrate chromium constraints
+.PHONY: help run test lint format bench bench-web worker migrate chromium constraints
 
 help:
 	@echo "make run      install, migrate, load reference data and the demo, serve http://$(HOST_PORT) with a worker"
@@ -23,6 +23,7 @@ help:
 	@echo "make lint     ruff check and ruff format --check"
 	@echo "make format   ruff format and ruff check --fix"
 	@echo "make bench    footprint benchmark (bench/compute_bench.py; DATABASE_URL picks the database)"
+	@echo "make bench-web  load benchmark of the pages under gunicorn (bench/web_bench.py; DATABASE_URL: PostgreSQL)"
 	@echo "make worker   a Celery worker in the foreground"
 	@echo "make migrate  apply database migrations"
 
@@ -87,3 +88,7 @@ constraints: $(DEV_STAMP)
 bench: export DEBUG := 1
 bench: migrate
 	$(PY) bench/compute_bench.py $(BENCH_ARGS)
+
+# The script migrates and loads the database itself, with DEBUG off as in production.
+bench-web: $(RUNTIME_STAMP)
+	$(PY) bench/web_bench.py $(BENCH_ARGS)
