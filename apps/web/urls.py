@@ -1,12 +1,29 @@
-"""The pages. Each views module declares its own ``urlpatterns``; this file only joins them."""
+"""The pages. Each views module declares its own ``urlpatterns``; this file only joins them.
+
+| module | pages |
+| --- | --- |
+| workspace | dashboard, products, sites, studies (create, edit, copy from an earlier one) |
+| results | a study's overview and result, compute from the page, its live status |
+| bom | the bill-of-materials grid, custom lines, transport legs, the supplier's own factors |
+| stages | the 26 stages: allocation, metered or manual electricity |
+| entries | fuel and waste entries |
+| evidence | evidence files and the study's timeline |
+| organizations | switching the active organization |
+"""
 
 from django.urls import path
 
-from apps.web.views import organizations, studies
+from apps.web.views import bom, entries, evidence, organizations, results, stages, studies, workspace
 
 app_name = "web"
 urlpatterns = [
     path("", studies.study_list, name="study-list"),
     path("studies/<uuid:study_uuid>/", studies.study_detail, name="study-detail"),
     *organizations.urlpatterns,
+    *workspace.urlpatterns,
+    *results.urlpatterns,
+    *bom.urlpatterns,
+    *stages.urlpatterns,
+    *entries.urlpatterns,
+    *evidence.urlpatterns,
 ]
