@@ -15,7 +15,7 @@ HOST_PORT ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help run test lint format bench bench-web worker migrate chromium constraints
+.PHONY: help run test lint format bench bench-web worker migrate chromium fonts constraints
 
 help:
 	@echo "make run      install, migrate, load reference data and the demo, serve http://$(HOST_PORT) with a worker"
@@ -38,16 +38,30 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt constraints.txt | $(PY)
 	$(PY) -m pip install --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@ $(RUNTIME_STAMP)
 
-# Browser tests drive Debian's chromium (Playwright downloads no browser here). Install it when
-# missing and we may; otherwise the browser tests skip and say why.
-chromium:
+# Browser tests drive Debian's chromium (Playwright downloads no browser here); Chinese pages and
+# reports need a CJK font (Debian's fonts-noto-cjk). Install what is missing when we may;
+# otherwise say so (browser tests then skip and say why; Chinese renders as boxes).
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+APT_INSTALL := apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y
+
+chromium: fonts
 	@if [ -x "$(CHROMIUM)" ]; then \
 		true; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "Installing Debian's chromium for the browser tests"; \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+		$(APT_INSTALL) chromium; \
 	else \
 		echo "$(CHROMIUM) is missing and this is not root: browser tests will be skipped (apt-get install chromium)"; \
+	fi
+
+fonts:
+	@if [ -e "$(CJK_FONT)" ]; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's fonts-noto-cjk so Chinese renders"; \
+		$(APT_INSTALL) fonts-noto-cjk; \
+	else \
+		echo "$(CJK_FONT) is missing and this is not root: Chinese may render as boxes (apt-get install fonts-noto-cjk)"; \
 	fi
 
 migrate: export DEBUG := 1
@@ -55,7 +69,7 @@ migrate: $(RUNTIME_STAMP)
 	$(PY) manage.py migrate --noinput
 
 run: export DEBUG := 1
-run: migrate
+run: migrate fonts
 	$(PY) manage.py load_reference
 	$(PY) manage.py load_demo
 	@echo "Worker and web server starting; Ctrl-C stops both."

@@ -17,6 +17,7 @@ import importlib.util
 import json
 import math
 import os
+import random
 import re
 import secrets
 import signal
@@ -81,6 +82,8 @@ def server_environment() -> dict[str, str]:
         SECRET_KEY=f"web-bench-{secrets.token_urlsafe(48)}",
         ALLOWED_HOSTS=HOST,
     )
+    # A production deployment keeps its database connections (README, "Configuration").
+    env.setdefault("DB_CONN_MAX_AGE", "60")
     return env
 
 
@@ -332,10 +335,21 @@ class Phase:
 
 
 def drive(
-    port: int, name: str, paths: Sequence[str], sessions: Sequence[dict[str, str]], per_client: int, max_seconds: float
+    port: int,
+    name: str,
+    paths: Sequence[str],
+    sessions: Sequence[dict[str, str]],
+    per_client: int,
+    max_seconds: float,
+    think_ms: float = 0.0,
 ) -> Phase:
     """One client thread per session, each cycling through `paths` (from its own offset) for
-    `per_client` requests or until `max_seconds` have passed, whichever comes first."""
+    `per_client` requests or until `max_seconds` have passed, whichever comes first.
+
+    With `think_ms`, each client pauses between its requests for a time drawn uniformly from
+    0.5 to 1.5 times it (seeded per client, so runs are comparable): people read a page before
+    they open the next. Without it, every client fires again the moment an answer arrives, which
+    measures the server's saturation rather than what 50 users at work see."""
     phase = Phase(name, {path: Tally() for path in paths})
     lock = threading.Lock()
     start_gate = threading.Barrier(len(sessions) + 1)
@@ -343,8 +357,11 @@ def drive(
 
     def client(index: int) -> None:
         cookies = sessions[index]
+        pauses = random.Random(index)
         start_gate.wait()
         for n in range(per_client):
+            if n and think_ms:
+                time.sleep(think_ms * pauses.uniform(0.5, 1.5) / 1000)
             if time.perf_counter() >= deadline:
                 phase.stopped_by_clock = True
                 return
@@ -468,7 +485,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=50, help="users logged in, and concurrent clients (50)")
     parser.add_argument("--requests-per-user", type=int, default=20, help="requests per client and phase (20)")
     parser.add_argument("--max-seconds", type=float, default=120, help="wall-clock bound per phase (120)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (2)")
+    parser.add_argument(
+        "--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers (2 x CPUs + 1)"
+    )
+    parser.add_argument(
+        "--think-ms", type=float, default=1000.0, help="mean pause between a user's requests (1000; 0 = saturate)"
+    )
     parser.add_argument(
         "--url", action="append", dest="urls", metavar="PATH",
         help="a page path, repeatable; {study} becomes the demo study's id (default: / and /studies/{study}/)",
@@ -478,6 +500,8 @@ def arguments() -> argparse.Namespace:
     for name in ("users", "requests_per_user", "workers"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.think_ms < 0:
+        parser.error("--think-ms must not be negative")
     if args.max_seconds <= 0:
         parser.error("--max-seconds must be positive")
     for url in args.urls or []:
@@ -553,7 +577,8 @@ def bench(
         return 1
     clients = len(logged_in)
     print(
-        f"load: {clients} concurrent clients, {args.requests_per_user} requests each per phase, at most "
+        f"load: {clients} concurrent clients, {args.requests_per_user} requests each per phase, "
+        f"{args.think_ms:g} ms mean think time between a client's requests, at most "
         f"{args.max_seconds:g} s per phase, after {2 * args.workers} untimed requests per page; "
         f"client and server share this machine ({os.cpu_count()} CPUs)"
     )
@@ -561,8 +586,9 @@ def bench(
     for path, status in warm_up(port, [LOGIN_PATH, *paths], logged_in[0], rounds):
         print(f"  warning: {path} answered {status} while warming up: is it a page of the current URLconf?")
     anonymous: list[dict[str, str]] = [{} for _ in range(clients)]
-    baseline = drive(port, "baseline", [LOGIN_PATH], anonymous, args.requests_per_user, args.max_seconds)
-    pages = drive(port, "pages", paths, logged_in, args.requests_per_user, args.max_seconds)
+    limits = (args.requests_per_user, args.max_seconds, args.think_ms)
+    baseline = drive(port, "baseline", [LOGIN_PATH], anonymous, *limits)
+    pages = drive(port, "pages", paths, logged_in, *limits)
     report(baseline, pages)
     ok = sum(len(t.latencies_ms) for t in pages.tallies.values())
     if ok == 0:
