@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.functional import cached_property
+
+from apps.accounts.tenancy import related_rows, require_same_organization, tenant_row_save
 
 
 class ReadOnlyAdminMixin:
@@ -37,9 +40,29 @@ class TenantChildAdminMixin:
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> tuple[str, ...]:
         return (*super().get_readonly_fields(request, obj), "organization")  # type: ignore[misc]
 
+    def get_form(self, request: HttpRequest, obj: Model | None = None, **kwargs: Any) -> Any:
+        form_class = super().get_form(request, obj, **kwargs)  # type: ignore[misc]
+        parent = self.tenant_parent
+
+        class TenantForm(form_class):  # type: ignore[misc, valid-type]
+            def _post_clean(self) -> None:
+                # After the form's values reach the instance: the organization follows the parent,
+                # and every other row it links must be of that organization or the shared library.
+                super()._post_clean()
+                if getattr(self.instance, f"{parent}_id", None) is None:
+                    return
+                organization = getattr(self.instance, parent).organization
+                self.instance.organization = organization
+                try:
+                    require_same_organization(organization, **related_rows(self.instance))
+                except ValidationError as exc:
+                    self._update_errors(exc)
+
+        return form_class if not parent else TenantForm
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         obj.organization = getattr(obj, self.tenant_parent).organization
-        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        tenant_row_save(instance=obj)
 
 
 class EstimatedCountPaginator(Paginator):

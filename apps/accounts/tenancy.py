@@ -40,6 +40,25 @@ def require_same_organization(organization: Organization, **related: models.Mode
         raise ValidationError(errors)
 
 
+def related_rows(instance: models.Model) -> dict[str, models.Model | None]:
+    """The rows a model instance links to through its foreign keys (loaded ones only)."""
+    related: dict[str, models.Model | None] = {}
+    for field in instance._meta.concrete_fields:
+        if field.is_relation and field.many_to_one and field.name != "organization":
+            if getattr(instance, field.attname) is not None:
+                related[field.name] = getattr(instance, field.name)
+    return related
+
+
+def tenant_row_save(*, instance: models.Model) -> None:
+    """The generic write for a tenant row edited field by field (the platform admin): every linked
+    row in the same organization or the shared library, full_clean, save."""
+    organization = getattr(instance, "organization", None)
+    if organization is not None:
+        require_same_organization(organization, **related_rows(instance))
+    validated_save(instance)
+
+
 def validated_save(instance: models.Model, *, exclude: list[str] | None = None, **save_kwargs: Any) -> None:
     """full_clean (fields, choices, check and unique constraints), then save."""
     instance.full_clean(exclude=exclude)

@@ -9,9 +9,9 @@ from django.db import connection
 from django.urls import reverse
 
 from apps.accounts.admin_base import EstimatedCountPaginator
-from apps.catalog.models import ProcessStage
+from apps.catalog.models import Material, ProcessStage
 from apps.footprints.models import FootprintResult
-from apps.inventory.models import StudyStage
+from apps.inventory.models import BomLine, StudyStage
 from apps.ledger.models import ElectricityReading
 from tests import factories
 
@@ -77,3 +77,24 @@ def test_estimated_count_paginator_reads_planner_statistics_for_an_unfiltered_ta
 
     assert unfiltered == 2
     assert filtered == 0
+
+
+def test_admin_refuses_a_line_valued_with_another_suppliers_factor(admin_client, supplier, library, other_supplier):
+    study = factories.make_study(supplier, library)
+    foreign = factories.make_library(organization=other_supplier)
+
+    response = admin_client.post(
+        reverse("admin:inventory_bomline_add"),
+        {
+            "study": study.pk,
+            "material": Material.objects.get(no=20).pk,
+            "quantity": "1",
+            "loss_rate": "0",
+            "factor": foreign.pcb.pk,
+            "data_source": "secondary_default",
+        },
+    )
+
+    assert response.status_code == 200  # the form again, with the error at the factor field
+    assert list(response.context["adminform"].form.errors) == ["factor"]
+    assert not BomLine.objects.filter(study=study).exists()
