@@ -44,9 +44,9 @@ def related_rows(instance: models.Model) -> dict[str, models.Model | None]:
     """The rows a model instance links to through its foreign keys (loaded ones only)."""
     related: dict[str, models.Model | None] = {}
     for field in instance._meta.concrete_fields:
-        if field.is_relation and field.many_to_one and field.name != "organization":
-            if getattr(instance, field.attname) is not None:
-                related[field.name] = getattr(instance, field.name)
+        linked = field.is_relation and field.many_to_one and field.name != "organization"
+        if linked and getattr(instance, field.attname) is not None:
+            related[field.name] = getattr(instance, field.name)
     return related
 
 
