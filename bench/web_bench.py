@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 HOST = "127.0.0.1"  # loopback only: the server binds here and every request goes here
 LOGIN_PATH = "/accounts/login/"
-DEFAULT_URLS = ("/", "/studies/{study}/")
+DEFAULT_URLS = ("/", "/studies/{study}/bom/", "/studies/{study}/")  # dashboard, BOM grid, result page
 GOAL_P95_MS = 150.0
 REQUEST_TIMEOUT = 30.0  # seconds, gunicorn's default worker timeout
 STARTUP_TIMEOUT = 30.0
@@ -493,7 +493,7 @@ def arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--url", action="append", dest="urls", metavar="PATH",
-        help="a page path, repeatable; {study} becomes the demo study's id (default: / and /studies/{study}/)",
+        help="a page path, repeatable; {study} becomes the demo study's id (default: dashboard, BOM grid, result)",
     )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the bench users and their sessions")
     args = parser.parse_args()

@@ -39,3 +39,11 @@ def other_supplier(db) -> Organization:
 @pytest.fixture
 def library(db) -> factories.Library:
     return factories.make_library()
+
+
+@pytest.fixture
+def owner_world(library: factories.Library) -> dict[str, object]:
+    """An organization with one of everything (tests/web/world.py)."""
+    from tests.web.world import build_owner_world
+
+    return build_owner_world(library)

@@ -11,149 +11,15 @@ file; a URL argument this file cannot fill makes the test fail and name it. Thre
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any
-
 import pytest
 from django.apps import apps
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from apps.accounts.enums import OrganizationKind, Role
 from apps.accounts.models import Organization
-from apps.catalog.models import Material, ProcessStage
-from apps.inventory.enums import TransportMode
-from apps.inventory.models import BomLine, Study, TransportLeg
-from apps.ledger.enums import ReadingSource
-from apps.ledger.models import FuelEntry, WasteEntry
-from apps.ledger.services import metering_point_create, readings_insert_run
 from tests import factories
-
-SECRET = "ZZ-secret-owner-data"
-# Views that are not of one organization's data (the dashboard lists the caller's own).
-NOT_OBJECT_URLS = {"web:study-list", "web:organization-switch"}
-
-
-def _web_patterns() -> list[tuple[str, list[str]]]:
-    """(url name, argument names) of every named pattern in the web namespace."""
-    resolver = get_resolver()
-    found: list[tuple[str, list[str]]] = []
-
-    def walk(patterns: list[Any], namespace: str) -> None:
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                walk(entry.url_patterns, entry.namespace or namespace)
-            elif isinstance(entry, URLPattern) and entry.name and namespace == "web":
-                found.append((f"web:{entry.name}", list(entry.pattern.converters)))
-
-    walk(resolver.url_patterns, "")
-    return found
-
-
-@pytest.fixture
-def owner_world(library: factories.Library) -> dict[str, Any]:
-    """An owner organization with one of everything, its names marked with SECRET."""
-    owner = factories.make_organization(name=f"{SECRET} org")
-    study = factories.make_study(owner, library, name=f"{SECRET} study", stage_nos=(5,))
-    study.product.name = f"{SECRET} product"
-    study.product.save()
-    line = BomLine.objects.create(
-        organization=owner,
-        study=study,
-        material=Material.objects.get(no=20),
-        quantity=Decimal(1),
-        notes=SECRET,
-    )
-    leg = TransportLeg.objects.create(
-        organization=owner,
-        bom_line=line,
-        mode=TransportMode.ROAD_HEAVY,
-        distance_km=Decimal(100),
-        mass_kg=Decimal("0.1"),
-        factor=library.truck,
-    )
-    fuel = FuelEntry.objects.create(
-        organization=owner, study=study, factor=library.diesel, quantity=Decimal(10), unit="kg", description=SECRET
-    )
-    waste = WasteEntry.objects.create(
-        organization=owner, study=study, factor=library.landfill, quantity=Decimal(5), unit="kg", description=SECRET
-    )
-    point = metering_point_create(
-        organization=owner, site=study.site, stage=ProcessStage.objects.get(no=5), code="owner-smt", name=SECRET
-    )
-    readings_insert_run(
-        organization=owner,
-        metering_point=point,
-        start=datetime(2024, 12, 31, 16, tzinfo=UTC),
-        step_seconds=900,
-        milliwatt_hours=[1000] * 4,
-        source=ReadingSource.METER,
-    )
-    world: dict[str, Any] = {
-        "organization": owner,
-        "study": study,
-        "line": line,
-        "leg": leg,
-        "fuel": fuel,
-        "waste": waste,
-        "stage": study.stages.first(),
-        "point": point,
-    }
-    evidence_model = _model_or_none("evidence", "EvidenceFile")
-    if evidence_model is not None:
-        world["evidence"] = evidence_model.objects.create(
-            organization=owner,
-            study=study,
-            original_name=f"{SECRET}.pdf",
-            content_type="application/pdf",
-            size_bytes=5,
-            sha256="0" * 64,
-            file="evidence/test/owner.pdf",
-        )
-    return world
-
-
-def _model_or_none(app_label: str, name: str) -> Any:
-    try:
-        return apps.get_model(app_label, name)
-    except LookupError:
-        return None
-
-
-def _argument(name: str, world: dict[str, Any]) -> Any:
-    study: Study = world["study"]
-    values: dict[str, Any] = {
-        "study_uuid": study.uuid,
-        "product_uuid": study.product.uuid,
-        "site_uuid": study.site.uuid,
-        "line_id": world["line"].pk,
-        "bom_line_id": world["line"].pk,
-        "leg_id": world["leg"].pk,
-        "transport_leg_id": world["leg"].pk,
-        "fuel_id": world["fuel"].pk,
-        "fuel_entry_id": world["fuel"].pk,
-        "waste_id": world["waste"].pk,
-        "waste_entry_id": world["waste"].pk,
-        "stage_no": world["stage"].stage.no,
-        "study_stage_id": world["stage"].pk,
-        "stage_id": world["stage"].pk,
-        "point_id": world["point"].pk,
-    }
-    if "evidence" in world:
-        values["evidence_uuid"] = world["evidence"].uuid
-    if name not in values:
-        pytest.fail(f"test_ownership_matrix cannot fill URL argument {name!r}: add it to _argument()")
-    return values[name]
-
-
-def _object_urls(world: dict[str, Any]) -> list[str]:
-    urls = []
-    for name, arguments in _web_patterns():
-        if name in NOT_OBJECT_URLS or not arguments:
-            continue
-        urls.append(reverse(name, kwargs={a: _argument(a, world) for a in arguments}))
-    return urls
+from tests.web.world import NOT_OBJECT_URLS, SECRET, object_urls, web_patterns
 
 
 def _tenant_row_counts() -> dict[str, int]:
@@ -191,7 +57,7 @@ def _post_data() -> dict[str, str]:
 @pytest.mark.parametrize("caller_kind", [OrganizationKind.SUPPLIER, OrganizationKind.BUYER])
 def test_an_outsider_gets_404_on_every_object_url_and_learns_nothing(owner_world, caller_kind):
     outsider = _client_for(factories.make_organization(kind=caller_kind))
-    urls = _object_urls(owner_world)
+    urls = object_urls(owner_world)
     assert len(urls) >= 2
     before = _tenant_row_counts()
 
@@ -210,8 +76,8 @@ def test_an_outsider_gets_404_on_every_object_url_and_learns_nothing(owner_world
 @pytest.mark.django_db
 def test_a_viewer_cannot_write_anywhere(owner_world):
     viewer = _client_for(owner_world["organization"], role=Role.VIEWER)
-    urls = _object_urls(owner_world) + [
-        reverse(name) for name, arguments in _web_patterns() if not arguments and name not in NOT_OBJECT_URLS
+    urls = object_urls(owner_world) + [
+        reverse(name) for name, arguments in web_patterns() if not arguments and name not in NOT_OBJECT_URLS
     ]
     before = _tenant_row_counts()
 
