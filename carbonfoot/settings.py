@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "apps.factors",
     "apps.inventory",
     "apps.ledger",
+    "apps.evidence",
     "apps.footprints",
     "apps.web",
     "apps.demo",
@@ -142,7 +143,7 @@ def _storages() -> dict[str, dict[str, object]]:
     the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) to keep them in a bucket instead.
     Files are never served by URL from the store: a view checks access, then streams them.
     """
-    staticfiles = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    staticfiles: dict[str, object] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     bucket = env_str("STORAGE_S3_BUCKET", "")
     if not bucket:
         return {

@@ -1,0 +1,157 @@
+"""Writes of evidence files: add one (checked before anything is stored) and delete one.
+
+A file is never changed in place. Both services need a study that can still be edited (draft or
+returned for changes); the history keeps who added or deleted which file (name, size, SHA-256).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import Storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from apps.accounts.tenancy import require_same_organization, validated_save
+from apps.evidence.files import inspect_upload
+from apps.evidence.models import EvidenceFile
+from apps.factors.models import EmissionFactor
+from apps.inventory.enums import StudyStatus
+from apps.inventory.models import BomLine, Study, StudyStage, TransportLeg
+from apps.ledger.models import FuelEntry, WasteEntry
+
+logger = logging.getLogger(__name__)
+
+EvidenceTarget = BomLine | TransportLeg | StudyStage | FuelEntry | WasteEntry | EmissionFactor
+AnyUser = AbstractBaseUser | AnonymousUser | None
+EDITABLE_STATUSES = frozenset({StudyStatus.DRAFT, StudyStatus.RETURNED})
+_TARGET_FIELD: dict[type, str] = {
+    BomLine: "bom_line",
+    TransportLeg: "transport_leg",
+    StudyStage: "study_stage",
+    FuelEntry: "fuel_entry",
+    WasteEntry: "waste_entry",
+    EmissionFactor: "factor",
+}
+
+
+def _invalid_choice() -> ValidationError:
+    return ValidationError({"target": _("Select a valid choice. That choice is not one of the available choices.")})
+
+
+def require_study_editable(study: Study) -> None:
+    if study.status not in EDITABLE_STATUSES:
+        raise ValidationError(
+            _("This study is “%(status)s” and can no longer be changed.") % {"status": study.get_status_display()},
+            code="not_editable",
+        )
+
+
+def _require_target_in_study(*, study: Study, target: EvidenceTarget) -> str:
+    """The field the target goes in; a target outside the study is refused like an unknown one."""
+    field = _TARGET_FIELD.get(type(target))
+    if field is None or target.pk is None:
+        raise _invalid_choice()
+    try:
+        require_same_organization(study.organization, target=target)
+    except ValidationError:
+        raise _invalid_choice() from None
+    if isinstance(target, EmissionFactor):
+        # Only the supplier's own factors: a library factor's evidence is the library's citation.
+        if target.organization_id != study.organization_id:
+            raise _invalid_choice()
+    elif isinstance(target, TransportLeg):
+        if not BomLine.objects.filter(pk=target.bom_line_id, study=study).exists():
+            raise _invalid_choice()
+    elif target.study_id != study.pk:
+        raise _invalid_choice()
+    return field
+
+
+def evidence_add(
+    *,
+    study: Study,
+    upload: UploadedFile,
+    kind: str,
+    description: str = "",
+    target: EvidenceTarget | None = None,
+    user: AnyUser,
+) -> EvidenceFile:
+    """Check the file (size, type by content, extension), then store it and its row.
+
+    Raises ValidationError keyed by "file", "kind", "description" or "target" (or a non-field
+    error when the study cannot be edited); in that case nothing is stored.
+    """
+    require_study_editable(study)
+    target_field = _require_target_in_study(study=study, target=target) if target is not None else None
+    inspected = inspect_upload(upload, max_bytes=settings.EVIDENCE_MAX_BYTES)
+
+    evidence = EvidenceFile(
+        organization=study.organization,
+        study=study,
+        uuid=uuid.uuid4(),
+        kind=kind,
+        description=description.strip(),
+        original_name=inspected.original_name,
+        content_type=inspected.content_type,
+        size_bytes=inspected.size_bytes,
+        sha256=inspected.sha256,
+    )
+    uploader = _person(user)
+    evidence.uploaded_by_id = uploader.pk if uploader is not None else None
+    if target_field is not None:
+        setattr(evidence, target_field, target)
+    # Validate everything but the file itself before the file reaches the storage.
+    evidence.full_clean(exclude=["file"])
+    upload.seek(0)
+    evidence.file = File(upload, name=f"{evidence.uuid}{inspected.extension}")
+    evidence._history_user = uploader  # type: ignore[attr-defined]
+    try:
+        with transaction.atomic():
+            validated_save(evidence)  # the storage write happens in save(), just before the row insert
+    except Exception:
+        # The row was not written: do not leave its file behind in the storage.
+        if evidence.file and getattr(evidence.file, "_committed", False):
+            _delete_stored(evidence.file.storage, evidence.file.name)
+        raise
+    return evidence
+
+
+def evidence_delete(*, evidence: EvidenceFile, user: AnyUser) -> None:
+    """Delete the row (its history record stays) and, once committed, the stored file."""
+    with transaction.atomic():
+        locked = (
+            EvidenceFile.objects.select_for_update(of=("self",))
+            .select_related("study", "study__organization")
+            .filter(pk=evidence.pk)
+            .first()
+        )
+        if locked is None:
+            return  # someone deleted it first: the outcome the user asked for
+        require_study_editable(locked.study)
+        storage = locked.file.storage
+        name = locked.file.name
+        locked._history_user = _person(user)
+        locked.delete()
+        if name:
+            transaction.on_commit(lambda: _delete_stored(storage, name))
+
+
+def _person(user: AnyUser) -> AbstractBaseUser | None:
+    """The signed-in user behind a change, or None (a command, an import, an anonymous caller)."""
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return None
+    return user
+
+
+def _delete_stored(storage: Storage, name: str) -> None:
+    try:
+        storage.delete(name)
+    except Exception:  # a missing or unreachable file must not fail the request that removed its row
+        logger.exception("could not delete stored evidence file %s", name)
