@@ -20,7 +20,7 @@ BENCH_ARGS ?=
 help:
 	@echo "make run      install, migrate, load reference data and the demo, serve http://$(HOST_PORT) with a worker"
 	@echo "make test     install (with test tools and Debian's chromium) and run the whole test suite"
-	@echo "make lint     ruff check and ruff format --check"
+	@echo "make lint     ruff check, ruff format --check, the layer contracts (import-linter) and mypy"
 	@echo "make format   ruff format and ruff check --fix"
 	@echo "make bench    footprint benchmark (bench/compute_bench.py; DATABASE_URL picks the database)"
 	@echo "make bench-web  load benchmark of the pages under gunicorn (bench/web_bench.py; DATABASE_URL: PostgreSQL)"
@@ -85,9 +85,13 @@ test: export DEBUG := 1
 test: $(DEV_STAMP) chromium
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# mypy loads the settings (django-stubs), which need DEBUG or a SECRET_KEY.
+lint: export DEBUG := 1
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format: $(DEV_STAMP)
 	$(VENV)/bin/ruff format .
