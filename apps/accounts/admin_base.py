@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
@@ -75,9 +75,9 @@ class EstimatedCountPaginator(Paginator):
     ESTIMATE_ABOVE = 100_000
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         queryset = self.object_list
-        if connection.vendor == "postgresql" and not queryset.query.where:
+        if connection.vendor == "postgresql" and isinstance(queryset, QuerySet) and not queryset.query.where:
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
@@ -97,4 +97,4 @@ class LargeTableAdmin(admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 100
     list_max_show_all = 0
-    sortable_by: tuple[str, ...] = ()
+    sortable_by = ()

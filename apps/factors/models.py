@@ -7,6 +7,8 @@ suppliers, which take precedence over the library for that supplier (see service
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -15,9 +17,17 @@ from simple_history.models import HistoricalRecords
 from apps.accounts.models import Organization
 from apps.factors.enums import FactorCategory, GwpBasis
 
+
+class DecimalDigits(TypedDict):
+    """The precision of a DecimalField, typed so that ``DecimalField(**digits)`` type-checks."""
+
+    max_digits: int
+    decimal_places: int
+
+
 # Decimal columns keep at most 15 significant digits: SQLite stores decimals as doubles, and
 # 15 digits is what survives that round trip exactly, so both databases give identical inputs.
-FACTOR_DIGITS = {"max_digits": 15, "decimal_places": 9}
+FACTOR_DIGITS: DecimalDigits = {"max_digits": 15, "decimal_places": 9}
 
 
 class FactorDatasetQuerySet(models.QuerySet):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.factors.models import FACTOR_DIGITS, ElectricityFactorPoint, ElectricityFactorSeries
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 DECIMAL_PLACES = FACTOR_DIGITS["decimal_places"]
 WHOLE_DIGITS = FACTOR_DIGITS["max_digits"] - DECIMAL_PLACES
@@ -97,7 +101,7 @@ def series_points_bulk_upsert(
     errors: list[ValidationError] = []
     step = series.resolution_seconds
 
-    def fail(message: str, code: str, row: int, **params: object) -> None:
+    def fail(message: StrOrPromise, code: str, row: int, **params: object) -> None:
         errors.append(ValidationError(message, code=code, params={"row": row, **params}))
 
     checked: list[tuple[int, datetime, Decimal, int]] = []  # epoch, start, value, row

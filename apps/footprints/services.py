@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -44,7 +44,7 @@ class Evaluation:
     result: EngineResult
 
 
-def footprint_request(*, study: Study, requested_by: AbstractBaseUser | None = None) -> FootprintComputation:
+def footprint_request(*, study: Study, requested_by: User | None = None) -> FootprintComputation:
     """Record a computation and enqueue it once the surrounding transaction has committed."""
     from apps.footprints.tasks import compute_study
 
@@ -52,7 +52,7 @@ def footprint_request(*, study: Study, requested_by: AbstractBaseUser | None = N
         organization=study.organization, study=study, requested_by=requested_by
     )
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    transaction.on_commit(lambda: compute_study.apply_async(args=[computation.pk], queue=queue))
+    transaction.on_commit(lambda: compute_study.apply_async(args=(computation.pk,), queue=queue))
     return computation
 
 

@@ -88,6 +88,7 @@ def check_series(plan: ImportPlan) -> None:
 
 
 def _compare_series_values(plan: ImportPlan, path: Path, series: Document, start: datetime, values: list[Any]) -> None:
+    assert plan.series is not None and plan.period is not None  # checked by check_series
     stored_start, stored_values = series_points_for_period(series=plan.series, start=plan.period[0], end=plan.period[1])
     stored = [None if value is None else decimal_text(value) for value in stored_values]
     given = [None if value is None else decimal_text(Decimal(value)) for value in values]

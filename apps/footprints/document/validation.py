@@ -12,11 +12,11 @@ swapped for a placeholder while the schema runs and checked in bulk here, with t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -98,7 +98,7 @@ def _without_readings(document: object) -> tuple[object, list[tuple[list[str | i
                     for r, run in enumerate(point["runs"]):
                         values = run.get("milliwatt_hours") if isinstance(run, dict) else None
                         if isinstance(values, list) and values:
-                            path = ["stages", s, "metering_points", p, "runs", r, "milliwatt_hours"]
+                            path: list[str | int] = ["stages", s, "metering_points", p, "runs", r, "milliwatt_hours"]
                             readings.append((path, values))
                             run = {**run, "milliwatt_hours": [0]}
                         runs.append(run)
@@ -132,9 +132,12 @@ def _describe(error: SchemaError) -> list[Problem]:
         if deepest is not error:
             return _describe(deepest)
     path = json_path(error.absolute_path)
-    value = error.instance
-    kind = error.validator
-    limit = error.validator_value
+    # types-jsonschema widens these with Unset (and calls `validator` a Validator): on an error from
+    # iter_errors they are the keyword's name, its value in the schema, the instance and the subschema.
+    value: Any = error.instance
+    kind = cast(str, error.validator)
+    limit: Any = error.validator_value
+    schema = cast(Mapping[str, Any], error.schema)
     if kind == "required":
         return [
             (json_path([*error.absolute_path, name]), _("this field is required"))
@@ -142,12 +145,12 @@ def _describe(error: SchemaError) -> list[Problem]:
             if isinstance(value, dict) and name not in value
         ]
     if kind == "additionalProperties":
-        known = set(error.schema.get("properties", {}))
+        known = set(schema.get("properties", {}))
         return [(json_path([*error.absolute_path, name]), _("unknown field")) for name in value if name not in known]
     if kind == "pattern" or kind == "format":
-        return [(path, _value_message(error.schema.get("title", ""), value, limit))]
+        return [(path, _value_message(schema.get("title", ""), value, limit))]
     messages = {
-        "type": lambda: _type_message(error.schema.get("title", ""), value, limit),
+        "type": lambda: _type_message(schema.get("title", ""), value, limit),
         "enum": lambda: _("%(value)s is not one of %(choices)s") % {"value": _show(value), "choices": _show(limit)},
         "const": lambda: _("%(value)s is not %(expected)s") % {"value": _show(value), "expected": _show(limit)},
         "minimum": lambda: _("%(value)s is less than the minimum of %(limit)s") % {"value": value, "limit": limit},
