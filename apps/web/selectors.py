@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import BigIntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -43,21 +44,24 @@ def _with_latest_ids(queryset: QuerySet[Study]) -> QuerySet[Study]:
     )
 
 
+def _latest_ids(study: Study) -> tuple[int | None, int | None]:
+    annotated: Any = study  # annotated by _with_latest_ids
+    return annotated.latest_computation_id, annotated.latest_result_id
+
+
 def _statuses(studies: list[Study], *, with_breakdown: bool) -> list[StudyStatus]:
     """Attach computations and results in two queries, however many studies there are."""
-    # latest_computation_id and latest_result_id come from _with_latest_ids.
-    computations = FootprintComputation.objects.in_bulk(
-        [s.latest_computation_id for s in studies if s.latest_computation_id]
-    )
+    ids = [_latest_ids(s) for s in studies]
+    computations = FootprintComputation.objects.in_bulk([c for c, _r in ids if c])
     deferred = ["canonical_inputs_gz"] if with_breakdown else ["canonical_inputs_gz", "breakdown"]
-    results = FootprintResult.objects.defer(*deferred).in_bulk(
-        [s.latest_result_id for s in studies if s.latest_result_id]
-    )
+    results = FootprintResult.objects.defer(*deferred).in_bulk([r for _c, r in ids if r])
     return [
         StudyStatus(
-            study=s, computation=computations.get(s.latest_computation_id), result=results.get(s.latest_result_id)
+            study=s,
+            computation=computations.get(c) if c else None,
+            result=results.get(r) if r else None,
         )
-        for s in studies
+        for s, (c, r) in zip(studies, ids, strict=True)
     ]
 
 
@@ -68,8 +72,12 @@ def study_statuses_for_organization(*, organization: Organization) -> list[Study
 
 def study_status(*, study: Study) -> StudyStatus:
     """The latest computation and result (with its breakdown) of a study from `study_access`."""
-    latest = _with_latest_ids(Study.objects.filter(pk=study.pk))
-    study.latest_computation_id, study.latest_result_id = latest.values_list(
+    latest: Any = _with_latest_ids(Study.objects.filter(pk=study.pk))
+    annotated: Any = study
+    annotated.latest_computation_id, annotated.latest_result_id = latest.values_list(
         "latest_computation_id", "latest_result_id"
     ).get()
-    return _statuses([study], with_breakdown=True)[0]
+    status = _statuses([study], with_breakdown=True)[0]
+    if status.result is not None and status.result.study_id == study.pk:
+        status.result.study = study  # the reader falls back to it: no second read of the study
+    return status
