@@ -8,8 +8,8 @@ from apps.ledger.models import ElectricityReading, FuelEntry, MeteringPoint, Rea
 @admin.register(MeteringPoint)
 class MeteringPointAdmin(TenantChildAdminMixin, SimpleHistoryAdmin):
     tenant_parent = "site"
-    list_display = ("code", "name", "site", "stage", "device_serial", "organization")
-    list_filter = ("organization",)
+    list_display = ("code", "name", "site", "stage", "device_serial", "is_manual", "organization")
+    list_filter = ("organization", "is_manual")
     list_select_related = ("site", "stage", "organization")
     search_fields = ("code", "name", "device_serial")
     autocomplete_fields = ("site", "stage")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from operator import index
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
@@ -24,6 +25,11 @@ from apps.ledger.enums import ReadingSource
 from apps.ledger.models import MeteringPoint
 
 BIGINT_MAX = 2**63 - 1
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+    StrOrPromise = str | _StrPromise  # a message, translated now or when shown
 
 
 class MeteringPointNotFound(MeteringPoint.DoesNotExist, Http404):
@@ -60,7 +66,7 @@ class ReadingErrors:
     def __bool__(self) -> bool:
         return bool(self.items)
 
-    def add(self, message: str, code: str, row: int | None = None, **params: object) -> None:
+    def add(self, message: StrOrPromise, code: str, row: int | None = None, **params: object) -> None:
         """`row` is the reading's 1-based position in the input; `message` may use %(row)s."""
         self.items.append(ValidationError(message, code=code, params={"row": row, **params}))
 
@@ -71,7 +77,7 @@ class ReadingErrors:
             value = value.astimezone(self.zone)
         return value.isoformat(" ", "minutes" if not value.second and not value.microsecond else "auto")
 
-    def check_datetime(self, value: object, message: str, row: int | None = None, **params: object) -> bool:
+    def check_datetime(self, value: object, message: StrOrPromise, row: int | None = None, **params: object) -> bool:
         """Record why `value` cannot be an interval boundary; `message` takes %(value)s and %(problem)s."""
         if not isinstance(value, datetime):
             problem = _("is not a date and time")

@@ -34,11 +34,25 @@ class MeteringPoint(TenantModel):
     code = models.SlugField(_("code"), max_length=80)
     name = models.CharField(_("name"), max_length=200)
     device_serial = models.CharField(_("device serial number"), max_length=80, blank=True)
+    is_manual = models.BooleanField(
+        _("manual entry"),
+        default=False,
+        help_text=_("A channel for values entered by hand (a total for the period or monthly values), not a meter."),
+    )
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["site", "stage__no", "code"]
-        constraints = [models.UniqueConstraint(fields=["organization", "code"], name="meteringpoint_unique_org_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="meteringpoint_unique_org_code"),
+            # One manual-entry channel per stage of a site: the stages page writes there.
+            models.UniqueConstraint(
+                fields=["site", "stage"],
+                condition=Q(is_manual=True),
+                name="meteringpoint_one_manual_per_site_stage",
+                violation_error_message=_("This site already has a manual-entry channel for this stage."),
+            ),
+        ]
         verbose_name = _("metering point")
         verbose_name_plural = _("metering points")
 

@@ -14,11 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation, localcontext
+from typing import cast
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Subquery
+from django.db.models import Field, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +79,7 @@ def metering_point_create(
     code: str,
     name: str,
     device_serial: str = "",
+    is_manual: bool = False,
 ) -> MeteringPoint:
     site_id = site.pk if isinstance(site, Site) else site
     if not Site.objects.filter(organization=organization, pk=site_id).exists():
@@ -89,6 +91,7 @@ def metering_point_create(
         code=code,
         name=name,
         device_serial=device_serial,
+        is_manual=is_manual,
     )
     point.full_clean()
     point.save()
@@ -183,7 +186,7 @@ def readings_bulk_insert(
         batch = ReadingBatch.objects.create(
             organization=organization,
             source=source,
-            created_by=created_by,
+            created_by_id=None if created_by is None else created_by.pk,
             description=description,
             file_sha256=file_sha256,
         )
@@ -253,7 +256,10 @@ def readings_insert_run(
             )
         errors.raise_if_any()
         batch = ReadingBatch.objects.create(
-            organization=organization, source=source, created_by=created_by, description=description
+            organization=organization,
+            source=source,
+            description=description,
+            created_by_id=None if created_by is None else created_by.pk,
         )
         ids = (organization.pk, point.pk, batch.pk, int(source))
         if connection.vendor == "postgresql":
@@ -266,7 +272,7 @@ def readings_insert_run(
 def _columns() -> str:
     meta = ElectricityReading._meta
     names = ("organization", "metering_point", "batch", "start", "end", "milliwatt_hours", "source")
-    quoted = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in names)
+    quoted = ", ".join(connection.ops.quote_name(cast(Field, meta.get_field(name)).column) for name in names)
     return f"{connection.ops.quote_name(meta.db_table)} ({quoted})"
 
 
@@ -299,7 +305,7 @@ def _executemany_run(ids: tuple[int, int, int, int], start: datetime, step: time
         stamps = [str(base + step * i) for i in range(len(values) + 1)]
     else:  # pragma: no cover - a database configured with another zone
         adapt = connection.ops.adapt_datetimefield_value
-        stamps = [adapt(start + step * i) for i in range(len(values) + 1)]
+        stamps = [str(adapt(start + step * i)) for i in range(len(values) + 1)]
     org, point, batch, source = ids
     rows = [(org, point, batch, stamps[i], stamps[i + 1], v, source) for i, v in enumerate(values)]
     with connection.cursor() as cursor:

@@ -1,0 +1,119 @@
+"""Writes to a study's stages: which of the 26 catalogue stages are in scope and their allocation.
+
+A stage's allocation share is the part of the stage's plant-level energy (and of a fuel or waste
+entry) that belongs to the studied product, stored as a fraction in (0, 1]; the page shows it as a
+percentage. Below 100 % the basis of the split (production hours, units, floor area ...) must be
+given: ISO 14067 asks for allocation to be justified.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from apps.accounts.tenancy import require_row_version, require_same_organization, validated_save
+from apps.catalog.models import ProcessStage
+from apps.inventory.enums import StudyStatus
+from apps.inventory.models import Study, StudyStage
+
+EDITABLE_STATUSES = frozenset({StudyStatus.DRAFT, StudyStatus.RETURNED})
+STAGE_FIELDS = ["allocation_share", "allocation_note"]
+
+
+def study_require_editable(study: Study) -> None:
+    """Activity data can change while a study is a draft or returned for changes, not once submitted."""
+    if study.status not in EDITABLE_STATUSES:
+        message = _("This study is %(status)s: its data can no longer be changed.")
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: [
+                    ValidationError(message, code="not_editable", params={"status": study.get_status_display()})
+                ]
+            }
+        )
+
+
+def study_lock_editable(study: Study) -> None:
+    """Inside the service's transaction: lock the study row and check its status again (a submission
+    racing an edit is serialized; the edit then sees the new status and is refused)."""
+    status = Study.objects.select_for_update().filter(pk=study.pk).values_list("status", flat=True).first()
+    if status != study.status:
+        study.status = status or study.status
+    study_require_editable(study)
+
+
+def allocation_share_checked(share: Decimal | None) -> Decimal:
+    """A fraction in (0, 1]: raises a ValidationError on ``allocation_share`` otherwise."""
+    if share is None or not isinstance(share, Decimal) or not share.is_finite():
+        raise ValidationError({"allocation_share": [_("Enter the allocation share as a number.")]})
+    if not Decimal(0) < share <= Decimal(1):
+        message = _("The allocation share must be above 0 and at most 100 percent.")
+        raise ValidationError({"allocation_share": [message]})
+    return share
+
+
+def study_stage_include(
+    *, study: Study, stage: ProcessStage, user: AbstractBaseUser | AnonymousUser | None
+) -> StudyStage:
+    """Bring a catalogue stage into the study's scope (100 % allocated); an included stage is returned as is."""
+    study_require_editable(study)
+    with transaction.atomic():
+        study_lock_editable(study)
+        existing = StudyStage.objects.filter(study=study, stage=stage).first()
+        if existing is not None:
+            return existing
+        row = StudyStage(organization=study.organization, study=study, stage=stage, allocation_share=Decimal(1))
+        _set_history_user(row, user)
+        validated_save(row)
+    return row
+
+
+def study_stage_update(
+    *,
+    study: Study,
+    study_stage: StudyStage,
+    allocation_share: Decimal,
+    allocation_note: str,
+    expected_version: str | None,
+    user: AbstractBaseUser | AnonymousUser | None,
+) -> StudyStage:
+    """Set a stage's allocation share (a fraction in (0, 1]) and its basis (required below 1)."""
+    study_require_editable(study)
+    require_same_organization(study.organization, study_stage=study_stage)
+    allocation_note = (allocation_note or "").strip()
+    errors: dict[str, list[str]] = {}
+    try:
+        allocation_share_checked(allocation_share)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    else:
+        if allocation_share < 1 and not allocation_note:
+            errors["allocation_note"] = [
+                _(
+                    "Give the basis of the allocation (for example production hours or units) when the share is "
+                    "below 100 percent."
+                )
+            ]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        study_lock_editable(study)
+        row = StudyStage.objects.select_for_update().filter(study=study, pk=study_stage.pk).first()
+        if row is None:
+            raise StudyStage.DoesNotExist("No such stage in this study")
+        require_row_version(row, expected_version, fields=STAGE_FIELDS)
+        row.allocation_share = allocation_share
+        row.allocation_note = allocation_note
+        _set_history_user(row, user)
+        validated_save(row)
+    return row
+
+
+def _set_history_user(row: StudyStage, user: AbstractBaseUser | AnonymousUser | None) -> None:
+    # django-simple-history takes the user from the request; commands and imports have none.
+    if user is not None and user.is_authenticated:
+        row._history_user = user  # type: ignore[attr-defined]
