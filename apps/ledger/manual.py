@@ -197,6 +197,9 @@ def stage_electricity_manual_set(
                 }
             )
         stored.delete()
+        # The point's update time is part of the checks' coverage cache key: a removal that inserts
+        # nothing must still invalidate it.
+        MeteringPoint.objects.filter(pk=point.pk).update(updated_at=timezone.now())
         if readings:
             study_stage_include(study=study, stage=stage, user=user)
             try:
