@@ -1,6 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+# The admin is carbonfoot's platform administration, in the user's language, not "Django administration".
+admin.site.site_header = _("carbonfoot administration")
+admin.site.site_title = _("carbonfoot administration")
+admin.site.index_title = _("Platform data")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

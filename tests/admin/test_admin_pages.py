@@ -68,3 +68,18 @@ def test_changelist_search_works_on_every_searchable_admin(admin_client, every_r
     }
 
     assert set(statuses.values()) == {200}
+
+
+def test_admin_says_carbonfoot_in_chinese_and_in_english(admin_client):
+    from django.utils import translation
+
+    admin_client.cookies["django_language"] = "zh-hans"
+    chinese = admin_client.get("/admin/").content.decode()
+    admin_client.cookies["django_language"] = "en"
+    english = admin_client.get("/admin/").content.decode()
+
+    with translation.override("zh-hans"):
+        header_zh = str(translation.gettext("carbonfoot administration"))
+    assert header_zh != "carbonfoot administration" and header_zh in chinese
+    assert "carbonfoot administration" in english
+    assert "Django" not in chinese and "Django administration" not in english
