@@ -10,6 +10,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -18,7 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.accounts.models import TenantModel
 from apps.catalog.models import Material, ProcessStage
-from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
+from apps.factors.models import DecimalDigits, ElectricityFactorSeries, EmissionFactor, FactorDataset
 from apps.inventory.enums import (
     DataSource,
     DeclaredUnit,
@@ -28,9 +29,9 @@ from apps.inventory.enums import (
 )
 
 # At most 15 significant digits, so SQLite and PostgreSQL hold the same exact value.
-QUANTITY = {"max_digits": 15, "decimal_places": 6}
-SHARE = {"max_digits": 7, "decimal_places": 6}
-MASS = {"max_digits": 15, "decimal_places": 9}
+QUANTITY: DecimalDigits = {"max_digits": 15, "decimal_places": 6}
+SHARE: DecimalDigits = {"max_digits": 7, "decimal_places": 6}
+MASS: DecimalDigits = {"max_digits": 15, "decimal_places": 9}
 
 
 class Product(TenantModel):
@@ -180,10 +181,31 @@ class StudyStage(TenantModel):
 
 
 class BomLine(TenantModel):
-    """One material of a study's bill of materials, per declared unit."""
+    """One line of a study's bill of materials, per declared unit.
+
+    Either a catalogue material (its name and activity unit come from the catalogue), or a line
+    beyond the catalogue (packaging, a second PCB) with its own name and activity unit; such a
+    line has no default factor to fall back on, so it names its factor itself.
+    """
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="bom_lines")
-    material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="+")
+    material = models.ForeignKey(
+        Material,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty for a line beyond the catalogue, which then gives its own name and unit."),
+    )
+    name = models.CharField(
+        _("name"), max_length=200, blank=True, help_text=_("Only for a line beyond the catalogue, e.g. carton.")
+    )
+    activity_unit = models.CharField(
+        _("activity unit"),
+        max_length=16,
+        blank=True,
+        help_text=_("Only for a line beyond the catalogue: kg, piece, L ..."),
+    )
     quantity = models.DecimalField(_("net quantity per declared unit"), **QUANTITY)
     loss_rate = models.DecimalField(_("loss (scrap) rate"), default=Decimal(0), **SHARE)
     factor = models.ForeignKey(
@@ -208,7 +230,9 @@ class BomLine(TenantModel):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["study", "material__no", "id"]
+        # Catalogue lines by material number, then the lines beyond the catalogue in the order entered
+        # (NULLS LAST spelled out: SQLite and PostgreSQL disagree on where NULL sorts).
+        ordering = ["study", models.F("material__no").asc(nulls_last=True), "id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__gte=0),
@@ -222,12 +246,40 @@ class BomLine(TenantModel):
                     "The loss rate must be at least 0 and below 1 (0.02 means a 2-percent loss)."
                 ),
             ),
+            models.CheckConstraint(
+                condition=(Q(material__isnull=False) & Q(name="") & Q(activity_unit=""))
+                | (Q(material__isnull=True) & ~Q(name="") & ~Q(activity_unit="")),
+                name="bomline_material_or_custom",
+                violation_error_message=_(
+                    "A line is either a catalogue material, or a line of its own with a name and an activity unit."
+                ),
+            ),
         ]
         verbose_name = _("bill-of-materials line")
         verbose_name_plural = _("bill-of-materials lines")
 
     def __str__(self) -> str:
+        if self.material_id is None:
+            return f"{self.name} × {self.quantity} {self.activity_unit}"
         return f"{self.material} × {self.quantity}"
+
+    @property
+    def is_custom(self) -> bool:
+        """A line beyond the catalogue."""
+        return self.material_id is None
+
+    @property
+    def unit(self) -> str:
+        """The activity unit the quantity is counted in."""
+        return self.activity_unit if self.material is None else self.material.activity_unit
+
+    def clean(self) -> None:
+        super().clean()
+        if self.material_id is None and self.factor_id is None:
+            raise ValidationError(
+                {"factor": _("A line beyond the catalogue has no default factor: choose its factor.")},
+                code="custom_line_factor_required",
+            )
 
 
 class TransportLeg(TenantModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 
 from apps.catalog.models import Material
 from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
@@ -126,29 +126,32 @@ def _electricity(study: Study, refs: _References, *, start: datetime, end: datet
 
 def _materials(study: Study, refs: _References) -> list[Document]:
     legs = Prefetch("transport_legs", queryset=TransportLeg.objects.select_related("factor__dataset").order_by("id"))
+    # Catalogue lines by number, then the lines beyond the catalogue (no material) in the order entered.
     lines: list[BomLine] = list(
         study.bom_lines.select_related("material", "factor__dataset")
         .prefetch_related(legs)
-        .order_by("material__no", "id")
+        .order_by(F("material__no").asc(nulls_last=True), "id")
     )
     resolved = factors_for_materials(
         organization=study.organization,
-        material_ids={line.material_id for line in lines if line.factor_id is None},
+        material_ids={line.material_id for line in lines if line.factor_id is None and line.material_id is not None},
         dataset=study.factor_dataset,
     )
     documents = []
     for line in lines:
-        factor, origin = line.factor, "line"
+        factor = line.factor
+        origin: str | None = "line"
         if factor is None:
-            factor = resolved.get(line.material_id)
+            factor = None if line.material_id is None else resolved.get(line.material_id)
             origin = None if factor is None else _origin(factor, study)
-        material: Material = line.material
+        material: Material | None = line.material
         documents.append({
-            "material_no": material.no,
-            "name_zh": material.name_zh,
-            "name_en": material.name_en,
+            # A line beyond the catalogue: no number, its one name in both name fields, its own unit.
+            "material_no": None if material is None else material.no,
+            "name_zh": line.name if material is None else material.name_zh,
+            "name_en": line.name if material is None else material.name_en,
             "quantity": decimal_text(line.quantity),
-            "unit": material.activity_unit,
+            "unit": line.activity_unit if material is None else material.activity_unit,
             "loss_rate": decimal_text(line.loss_rate),
             "factor": None if factor is None else refs.factor(factor),
             "factor_origin": origin,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Organization
 from apps.catalog.models import Material, ProcessStage
+from apps.engine import units
 from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
 from apps.footprints.document.canonical import LIBRARY, decimal_text, parse_utc, period_bounds, utc_text
 from apps.footprints.document.validation import Problem, json_path
@@ -53,10 +54,12 @@ class ImportPlan:
 
     def check_value(self, path: Path, model: type[models.Model], name: str, value: Any) -> None:
         """The model field's own validators (length, digits, decimal places, slug) on a value."""
-        if isinstance(value, str) and isinstance(model._meta.get_field(name), models.DecimalField):
+        field = model._meta.get_field(name)
+        assert isinstance(field, models.Field), name  # the names are the model's own columns
+        if isinstance(value, str) and isinstance(field, models.DecimalField):
             value = Decimal(decimal_text(Decimal(value)))
         try:
-            model._meta.get_field(name).run_validators(value)
+            field.run_validators(value)
         except ValidationError as exc:
             self.fail(path, " ".join(exc.messages))
 
@@ -148,6 +151,9 @@ def check_materials(plan: ImportPlan) -> None:
     owners = {d["key"]: d["owner"] for d in doc["factor_datasets"]}
     for i, line in enumerate(doc["materials"]):
         path: Path = ["materials", i]
+        if line["material_no"] is None:
+            _check_custom_line(plan, path, line)
+            continue
         material = plan.materials.get(line["material_no"])
         if material is None:
             plan.fail(
@@ -189,6 +195,31 @@ def check_materials(plan: ImportPlan) -> None:
                     key=factor["key"],
                     origin=origin,
                 )
+
+
+def _check_custom_line(plan: ImportPlan, path: Path, line: Document) -> None:
+    """A line beyond the catalogue: one name, a unit the engine reads, and a factor of its own."""
+    if not line["name_en"].strip() or line["name_zh"] != line["name_en"]:
+        plan.fail(
+            [*path, "name_en"],
+            _("a line beyond the catalogue has one name, given as both name_zh and name_en (%(zh)r, %(en)r)"),
+            zh=line["name_zh"],
+            en=line["name_en"],
+        )
+    else:
+        plan.check_value([*path, "name_en"], BomLine, "name", line["name_en"])
+    if not units.is_known(line["unit"]):
+        plan.fail([*path, "unit"], _("%(unit)r is not a unit the engine can read"), unit=line["unit"])
+    else:
+        plan.check_value([*path, "unit"], BomLine, "activity_unit", line["unit"])
+    plan.check_values(path, BomLine, line, ["quantity", "loss_rate", "unit_mass_kg", "notes"])
+    for j, leg in enumerate(line["transport"]):
+        plan.check_values([*path, "transport", j], TransportLeg, leg, ["distance_km", "mass_kg"])
+    if line["factor"] is None or line["factor_origin"] != "line":
+        plan.fail(
+            [*path, "factor_origin"],
+            _('a line beyond the catalogue has no default factor: it needs a factor of its own (origin "line")'),
+        )
 
 
 def check_ledger(plan: ImportPlan) -> None:

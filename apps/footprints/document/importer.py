@@ -151,6 +151,8 @@ def _write_study(plan: ImportPlan, factors: dict[str, EmissionFactor], *, create
     )
     record = doc["study"]
     static = (doc["electricity"] or {}).get("static_factor")
+    dataset = plan.datasets[record["factor_dataset"]]
+    assert dataset is not None  # created by _write_factors
     study = Study.objects.create(
         organization=organization,
         product=plan.product,
@@ -163,7 +165,7 @@ def _write_study(plan: ImportPlan, factors: dict[str, EmissionFactor], *, create
         units_produced=Decimal(record["units_produced"]),
         system_boundary=record["system_boundary"],
         description=record["description"],
-        factor_dataset=plan.datasets[record["factor_dataset"]],
+        factor_dataset=dataset,
         electricity_factor=None if static is None else factors[static],
         electricity_series=_write_series(plan),
         created_by=created_by,
@@ -174,8 +176,10 @@ def _write_study(plan: ImportPlan, factors: dict[str, EmissionFactor], *, create
             allocation_share=Decimal(stage["allocation_share"]), allocation_note=stage["allocation_note"],
         )  # fmt: skip
     for line in doc["materials"]:
+        custom = line["material_no"] is None  # a line beyond the catalogue: its own name and unit
         bom_line = BomLine.objects.create(
-            organization=organization, study=study, material=plan.materials[line["material_no"]],
+            organization=organization, study=study, material=None if custom else plan.materials[line["material_no"]],
+            name=line["name_en"] if custom else "", activity_unit=line["unit"] if custom else "",
             quantity=Decimal(line["quantity"]), loss_rate=Decimal(line["loss_rate"]),
             factor=factors[line["factor"]] if line["factor_origin"] == "line" else None,
             data_source=line["data_source"], unit_mass_kg=_decimal(line["unit_mass_kg"]), notes=line["notes"],

@@ -58,11 +58,19 @@ def engine_inputs_from_document(doc: Document) -> StudyInputs:
 
 
 def material_keys(materials: list[Document]) -> list[str]:
-    """ "material/20" per line; a material listed more than once gets "material/20/2", "/3", ..."""
+    """ "material/20" per line; a material listed more than once gets "material/20/2", "/3", ...
+
+    Lines beyond the catalogue (``material_no`` null) are "custom/1", "custom/2", ... in document order.
+    """
     seen: Counter[int] = Counter()
+    custom = 0
     keys = []
     for line in materials:
         no = line["material_no"]
+        if no is None:
+            custom += 1
+            keys.append(f"custom/{custom}")
+            continue
         seen[no] += 1
         keys.append(f"material/{no}" if seen[no] == 1 else f"material/{no}/{seen[no]}")
     return keys
@@ -70,6 +78,13 @@ def material_keys(materials: list[Document]) -> list[str]:
 
 def _label(entry: Document, no: int) -> str:
     return f"{no}. {entry['name_zh']} / {entry['name_en']}"
+
+
+def _line_label(line: Document) -> str:
+    """A catalogue line as "20. 印制电路板 / printed circuit board"; a line beyond the catalogue by its name."""
+    if line["material_no"] is None:
+        return str(line["name_en"] or line["name_zh"])
+    return _label(line, line["material_no"])
 
 
 def _dataset_label(dataset: Document) -> str:
@@ -113,7 +128,7 @@ def _materials(materials: list[Document], factors: dict[str, FactorRef]) -> tupl
         lines.append(
             MaterialLine(
                 key=key,
-                label=_label(line, line["material_no"]),
+                label=_line_label(line),
                 quantity=Decimal(line["quantity"]),
                 unit=line["unit"],
                 loss_rate=Decimal(line["loss_rate"]),
