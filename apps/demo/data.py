@@ -20,9 +20,18 @@ BUYER = {
 }
 
 
+# A second supplier whose study is half filled in, so the workspace shows an incomplete study beside
+# the complete one: half the bill of materials, electricity for some stages only.
+SUPPLIER2 = {
+    "slug": "demo-instrument-works",
+    "name": "示范仪表二厂 / Demo Instrument Works",
+    "timezone": "Asia/Shanghai",
+}
+
+
 class Login(NamedTuple):
     username: str
-    organization: str  # "supplier", "buyer" or "" (superuser only)
+    organization: str  # "supplier", "supplier2", "buyer" or "" (superuser only)
     role: str
     full_name: str
 
@@ -33,6 +42,10 @@ LOGINS = (
     Login("supplier-editor", "supplier", Role.EDITOR, "李工 Li (data editor)"),
     Login("verifier", "supplier", Role.VERIFIER, "赵审核 Zhao (third-party verifier)"),
     Login("buyer-reviewer", "buyer", Role.REVIEWER, "陈主管 Chen (procurement reviewer)"),
+    Login("supplier2-manager", "supplier2", Role.MANAGER, "周经理 Zhou (manager, second supplier)"),
+    # A consultant who keeps the data of both suppliers: switches organization in the header.
+    Login("consultant", "supplier", Role.EDITOR, "孙顾问 Sun (consultant)"),
+    Login("consultant", "supplier2", Role.EDITOR, "孙顾问 Sun (consultant)"),
 )
 
 PRODUCT = {
@@ -264,3 +277,44 @@ GRID_SERIES = {
     "East China grid average CO2 factor 0.5500 kgCO2/kWh (MEE/NBS 2023 electricity CO2 factors) by a midday PV "
     "dip, a night wind dip, wet-season hydro and heating/cooling peaks; mean exactly 0.5500. Not measured data.",
 }
+
+
+PRODUCT2 = {
+    "name": "三相智能电能表 / Three-phase smart meter",
+    "model_code": "DTZY-T3",
+    "mass_kg": "1.45",
+    "description": "Three-phase smart electricity meter, 1.5(6) A, transformer-operated (demo).",
+}
+SITE2 = {
+    "code": "demo-works-2",
+    "name": "Demo Instrument Works plant",
+    "address": "Changsha, Hunan (fictitious)",
+    "grid_region": "Central China grid",
+}
+STUDY2 = {
+    "name": "DTZY-T3 three-phase smart meter, 2025 (in progress)",
+    "units_produced": "300000",
+    "description": "Demo study still being filled in: half the bill of materials and some stages' electricity.",
+}
+GRID_FACTOR2 = ("China grid electricity factors", "2026.1", "electricity.cn.central.2023")
+# Half the bill of materials: the first sixteen materials, per meter (a three-phase meter has more parts).
+BOM2 = (
+    Bom(1, "1", "0.002", "0.0002", D, "LQFP64"),
+    Bom(2, "1", "0.002", "0.00035", D, "Metering SoC"),
+    Bom(3, "3", "0.002", "0.0001", D, "Digital isolators"),
+    Bom(4, "1", "0.002", "0.00008", D, "EEPROM"),
+    Bom(5, "1", "0.002", "0.00008", D, ""),
+    Bom(6, "1", "0.002", "0.00008", D, ""),
+    Bom(7, "1", "0.005", "0.020", D, "Dot-matrix LCD"),
+    Bom(8, "3", "0.003", "0.0025", D, "One varistor per phase"),
+    Bom(9, "3", "0.003", "0.030", D, "One CT per phase"),
+    Bom(10, "1", "0.003", "0.0002", D, ""),
+    Bom(11, "3", "0.003", "0.00008", D, ""),
+    Bom(12, "180", "0.010", "0.000005", D, "Chip resistors"),
+    Bom(13, "9", "0.005", "0.002", D, ""),
+    Bom(14, "150", "0.010", "0.000006", D, "MLCCs"),
+    Bom(15, "1", "0.003", "0.005", D, ""),
+    Bom(16, "1", "0.002", "0.009", D, "Clock battery"),
+)
+# kWh entered by hand for the year (meter readings not connected yet); the other stages are still missing.
+STAGES2_MANUAL_KWH = {1: "1800", 2: "4200", 3: "5000", 4: "21000", 5: "39000", 6: "1500"}

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from apps.accounts.enums import OrganizationKind
@@ -35,7 +35,10 @@ from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorD
 from apps.factors.series import series_points_bulk_upsert
 from apps.footprints.services import footprint_request
 from apps.inventory.models import BomLine, Product, Site, Study, StudyStage, TransportLeg
+from apps.inventory.services.bom import bom_line_set_for_material
+from apps.inventory.services.studies import product_create, site_create, study_create
 from apps.ledger.enums import ReadingSource
+from apps.ledger.manual import stage_electricity_manual_set
 from apps.ledger.models import FuelEntry, WasteEntry
 from apps.ledger.services import metering_point_create, readings_insert_run
 
@@ -69,13 +72,15 @@ def demo_load(*, days: int = DAYS_IN_YEAR, request_computation: bool = True) -> 
         library_load_all()
         supplier = Organization.objects.create(kind=OrganizationKind.SUPPLIER, **data.SUPPLIER)
         buyer = Organization.objects.create(kind=OrganizationKind.BUYER, **data.BUYER)
-        users = _users({"supplier": supplier, "buyer": buyer})
+        supplier2 = Organization.objects.create(kind=OrganizationKind.SUPPLIER, **data.SUPPLIER2)
+        users = _users({"supplier": supplier, "buyer": buyer, "supplier2": supplier2})
         dataset_store(dataset_parse(data.SUPPLIER_FACTORS, origin="demo supplier factors"), organization=supplier)
         study = _study(supplier, users["supplier-manager"])
         defaults = {f.code: f for f in EmissionFactor.objects.filter(dataset=study.factor_dataset)}
         _bill_of_materials(study, defaults)
         readings, plant_mwh, allocated_mwh = _stages_and_readings(study, days, users["supplier-editor"])
         _ledger(study, defaults)
+        _second_supplier(users["supplier2-manager"])
         computation_id = None
         if request_computation:
             computation_id = footprint_request(study=study, requested_by=users["supplier-manager"]).pk
@@ -98,7 +103,12 @@ def _login_rows() -> list[LoginRow]:
         .objects.filter(username__in=[login.username for login in data.LOGINS])
         .values_list("username", flat=True)
     )
-    names = {"supplier": data.SUPPLIER["name"], "buyer": data.BUYER["name"], "": "(superuser)"}
+    names = {
+        "supplier": data.SUPPLIER["name"],
+        "supplier2": data.SUPPLIER2["name"],
+        "buyer": data.BUYER["name"],
+        "": "(superuser)",
+    }
     return [
         LoginRow(login.username, names[login.organization], login.role or "superuser", data.PASSWORD)
         for login in data.LOGINS
@@ -106,10 +116,10 @@ def _login_rows() -> list[LoginRow]:
     ]
 
 
-def _users(organizations: dict[str, Organization]) -> dict[str, AbstractUser]:
+def _users(organizations: dict[str, Organization]) -> dict[str, User]:
     model = get_user_model()
     hashed = make_password(data.PASSWORD)  # once: each hash costs most of a second by design
-    users: dict[str, AbstractUser] = {}
+    users: dict[str, User] = {}
     for login in data.LOGINS:
         user = model.objects.filter(username=login.username).first()
         if user is None:
@@ -142,7 +152,7 @@ def _grid_series() -> ElectricityFactorSeries:
     return series
 
 
-def _study(supplier: Organization, manager: AbstractUser) -> Study:
+def _study(supplier: Organization, manager: User) -> Study:
     name, version = data.DEFAULTS_DATASET
     defaults = FactorDataset.objects.get(organization=None, name=name, version=version)
     product = Product.objects.create(
@@ -195,7 +205,7 @@ def _mode(factor_code: str) -> str:
     return factor_code.split(".")[1]  # transport.<mode>[.wtw], named like TransportMode
 
 
-def _stages_and_readings(study: Study, days: int, editor: AbstractUser) -> tuple[int, int, int]:
+def _stages_and_readings(study: Study, days: int, editor: User) -> tuple[int, int, int]:
     """Stages, one metering point each, and their readings: (count, plant mWh, allocated mWh)."""
     stages = ProcessStage.objects.in_bulk(field_name="no")
     org = study.organization
@@ -254,3 +264,52 @@ def _ledger(study: Study, factors: dict[str, EmissionFactor]) -> None:
             allocation_share=Decimal(row.allocation_share),
             description=row.description,
         )
+
+
+def _second_supplier(manager: User) -> Study:
+    """The second supplier's study, half filled in through the same services the pages use."""
+    supplier = Organization.objects.get(slug=data.SUPPLIER2["slug"])
+    product = product_create(
+        organization=supplier,
+        name=data.PRODUCT2["name"],
+        model_code=data.PRODUCT2["model_code"],
+        description=data.PRODUCT2["description"],
+        mass_kg=Decimal(data.PRODUCT2["mass_kg"]),
+        user=manager,
+    )
+    site = site_create(organization=supplier, user=manager, **data.SITE2)
+    name, version = data.DEFAULTS_DATASET
+    grid_dataset, grid_version, grid_code = data.GRID_FACTOR2
+    study = study_create(
+        organization=supplier,
+        product=product,
+        site=site,
+        name=data.STUDY2["name"],
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        units_produced=Decimal(data.STUDY2["units_produced"]),
+        factor_dataset=FactorDataset.objects.get(organization=None, name=name, version=version),
+        electricity_factor=EmissionFactor.objects.get(
+            dataset__organization=None, dataset__name=grid_dataset, dataset__version=grid_version, code=grid_code
+        ),
+        description=data.STUDY2["description"],
+        user=manager,
+    )
+    materials = Material.objects.in_bulk(field_name="no")
+    for row in data.BOM2:
+        bom_line_set_for_material(
+            study=study,
+            material=materials[row.material_no],
+            quantity=Decimal(row.quantity),
+            loss_rate=Decimal(row.loss_rate),
+            unit_mass_kg=Decimal(row.unit_mass_kg),
+            data_source=row.data_source,
+            notes=row.notes,
+            user=manager,
+        )
+    stages = ProcessStage.objects.in_bulk(field_name="no")
+    for no, kwh in data.STAGES2_MANUAL_KWH.items():
+        stage_electricity_manual_set(
+            study=study, stage=stages[no], total_kwh=Decimal(kwh), monthly_kwh=None, user=manager
+        )
+    return study

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -18,7 +19,7 @@ from apps.demo.profiles import grid_hourly_values, hourly_points, stage_energies
 from apps.factors.models import ElectricityFactorPoint
 from apps.factors.selectors import factors_for_materials
 from apps.footprints.models import FootprintComputation
-from apps.inventory.models import BomLine, StudyStage, TransportLeg
+from apps.inventory.models import BomLine, Study, StudyStage, TransportLeg
 from apps.ledger.models import ElectricityReading, FuelEntry, MeteringPoint, WasteEntry
 
 DAYS = 2
@@ -40,7 +41,7 @@ def test_demo_load_builds_the_study_with_its_counts(demo):
     assert StudyStage.objects.filter(study=study).count() == 26
     assert StudyStage.objects.filter(study=study, allocation_share__lt=1).count() == 3
     assert MeteringPoint.objects.filter(site=study.site).count() == 26
-    assert ElectricityReading.objects.count() == demo.readings == 26 * DAYS * 96
+    assert ElectricityReading.objects.filter(metering_point__site=study.site).count() == demo.readings == 26 * DAYS * 96
     assert FuelEntry.objects.filter(study=study).count() == 2
     assert WasteEntry.objects.filter(study=study).count() == 3
     assert FootprintComputation.objects.filter(pk=demo.computation_id, study=study).exists()
@@ -59,6 +60,9 @@ def test_demo_load_creates_users_with_their_roles(demo):
         ("supplier-editor", "demo-meter-co"): Role.EDITOR,
         ("verifier", "demo-meter-co"): Role.VERIFIER,
         ("buyer-reviewer", "demo-grid-co"): Role.REVIEWER,
+        ("supplier2-manager", "demo-instrument-works"): Role.MANAGER,
+        ("consultant", "demo-meter-co"): Role.EDITOR,
+        ("consultant", "demo-instrument-works"): Role.EDITOR,
     }
     assert users.get(username="verifier").check_password("carbonfoot-demo")
     assert users.filter(username__in=[row.username for row in demo.logins]).values("password").distinct().count() == 1
@@ -71,10 +75,10 @@ def test_demo_load_is_idempotent(demo):
     again = demo_load(days=DAYS)
 
     assert not again.created
-    assert len(again.logins) == 5
-    assert Organization.objects.count() == 2
+    assert len(again.logins) == len(demo_data.LOGINS)
+    assert Organization.objects.count() == 3
     assert ElectricityReading.objects.count() == readings
-    assert BomLine.objects.count() == 32
+    assert BomLine.objects.count() == 32 + 16
 
 
 def test_demo_supplier_factors_take_precedence(demo):
@@ -135,5 +139,23 @@ def test_load_demo_command_prints_the_logins(db, capsys):
     out = capsys.readouterr().out
     assert "26 stages, 2,496 readings" in out
     assert "The demo is already loaded." in out
-    assert out.count("buyer-reviewer    carbonfoot-demo  reviewer") == 2
+    assert len(re.findall(r"^buyer-reviewer +carbonfoot-demo +reviewer ", out, flags=re.M)) == 2
     assert "http://127.0.0.1:8000/" in out
+
+
+def test_demo_second_supplier_has_a_half_filled_study_that_cannot_be_computed_yet(demo):
+    from apps.footprints.checks import study_checks
+
+    study = Study.objects.get(organization__slug="demo-instrument-works")
+
+    assert study.status == "draft"
+    assert BomLine.objects.filter(study=study).count() == 16
+    assert StudyStage.objects.filter(study=study).count() == 26
+    manual = ElectricityReading.objects.filter(metering_point__site=study.site)
+    assert manual.count() == 6  # one total per stage for the year
+    assert sum(manual.values_list("milliwatt_hours", flat=True)) == (1800 + 4200 + 5000 + 21000 + 39000 + 1500) * 10**6
+    checks = study_checks(study=study)
+    assert not checks.can_compute
+    codes = {problem.code for problem in checks.blocking}
+    assert "material_missing_quantity" in codes
+    assert "stage_electricity_gap" in codes or "stage_electricity_missing" in codes
