@@ -40,6 +40,13 @@ def require_same_organization(organization: Organization, **related: models.Mode
         raise ValidationError(errors)
 
 
+def history_user_set(row: models.Model, user: Any) -> None:
+    """Who made the change, for the timeline: django-simple-history takes the request's user, and a
+    service called from a command, an import or a task has no request, so it is told."""
+    if user is not None and getattr(user, "is_authenticated", False):
+        setattr(row, "_history_user", user)  # noqa: B010 (simple_history reads this attribute)
+
+
 def related_rows(instance: models.Model) -> dict[str, models.Model | None]:
     """The rows a model instance links to through its foreign keys (loaded ones only)."""
     related: dict[str, models.Model | None] = {}

@@ -22,15 +22,14 @@ from apps.accounts.tenancy import require_same_organization, validated_save
 from apps.evidence.files import inspect_upload
 from apps.evidence.models import EvidenceFile
 from apps.factors.models import EmissionFactor
-from apps.inventory.enums import StudyStatus
 from apps.inventory.models import BomLine, Study, StudyStage, TransportLeg
+from apps.inventory.services.editable import study_require_editable
 from apps.ledger.models import FuelEntry, WasteEntry
 
 logger = logging.getLogger(__name__)
 
 EvidenceTarget = BomLine | TransportLeg | StudyStage | FuelEntry | WasteEntry | EmissionFactor
 AnyUser = AbstractBaseUser | AnonymousUser | None
-EDITABLE_STATUSES = frozenset({StudyStatus.DRAFT, StudyStatus.RETURNED})
 _TARGET_FIELD: dict[type, str] = {
     BomLine: "bom_line",
     TransportLeg: "transport_leg",
@@ -43,14 +42,6 @@ _TARGET_FIELD: dict[type, str] = {
 
 def _invalid_choice() -> ValidationError:
     return ValidationError({"target": _("Select a valid choice. That choice is not one of the available choices.")})
-
-
-def require_study_editable(study: Study) -> None:
-    if study.status not in EDITABLE_STATUSES:
-        raise ValidationError(
-            _("This study is “%(status)s” and can no longer be changed.") % {"status": study.get_status_display()},
-            code="not_editable",
-        )
 
 
 def _require_target_in_study(*, study: Study, target: EvidenceTarget) -> str:
@@ -88,7 +79,7 @@ def evidence_add(
     Raises ValidationError keyed by "file", "kind", "description" or "target" (or a non-field
     error when the study cannot be edited); in that case nothing is stored.
     """
-    require_study_editable(study)
+    study_require_editable(study)
     target_field = _require_target_in_study(study=study, target=target) if target is not None else None
     inspected = inspect_upload(upload, max_bytes=settings.EVIDENCE_MAX_BYTES)
 
@@ -134,7 +125,7 @@ def evidence_delete(*, evidence: EvidenceFile, user: AnyUser) -> None:
         )
         if locked is None:
             return  # someone deleted it first: the outcome the user asked for
-        require_study_editable(locked.study)
+        study_require_editable(locked.study)
         storage = locked.file.storage
         name = locked.file.name
         locked._history_user = _person(user)

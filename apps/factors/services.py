@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Organization
-from apps.accounts.tenancy import validated_save
+from apps.accounts.tenancy import history_user_set, validated_save
 from apps.catalog.models import Material
 from apps.engine import units
 from apps.factors.enums import FactorCategory, GwpBasis
@@ -65,7 +65,7 @@ def _own_dataset_locked(organization: Organization, user: User) -> FactorDataset
         is_illustrative=False,
         description=_("Primary factors from the organization's own upstream suppliers, each with its source."),
     )
-    _set_history_user(dataset, user)
+    history_user_set(dataset, user)
     validated_save(dataset)
     return dataset
 
@@ -171,14 +171,9 @@ def own_factor_create(
             notes=notes,
             material=material,
         )
-        _set_history_user(factor, user)
+        history_user_set(factor, user)
         validated_save(factor)
     return factor
-
-
-def _set_history_user(row: FactorDataset | EmissionFactor, user: User) -> None:
-    if user is not None and user.is_authenticated:
-        row._history_user = user  # type: ignore[union-attr]
 
 
 # --- reads for the bill-of-materials forms --------------------------------------------------

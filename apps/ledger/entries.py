@@ -19,14 +19,15 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from apps.accounts.tenancy import require_row_version, require_same_organization, validated_save
+from apps.accounts.tenancy import history_user_set, require_row_version, require_same_organization, validated_save
 from apps.catalog.models import ProcessStage
 from apps.engine import units
 from apps.factors.enums import FactorCategory
 from apps.factors.models import EmissionFactor
 from apps.inventory.enums import DataSource
 from apps.inventory.models import Study
-from apps.inventory.services.stages import allocation_share_checked, study_lock_editable, study_require_editable
+from apps.inventory.services.editable import study_lock_editable, study_require_editable
+from apps.inventory.services.stages import allocation_share_checked
 from apps.ledger.models import FuelEntry, WasteEntry
 
 FUEL_FIELDS = ["stage", "factor", "quantity", "unit", "allocation_share", "data_source", "description"]
@@ -146,7 +147,7 @@ def _save(row: models.Model, user: User, **values: Any) -> None:
     for name, value in values.items():
         setattr(row, name, value)
     if isinstance(user, AbstractBaseUser):
-        row._history_user = user  # type: ignore[attr-defined]
+        history_user_set(row, user)
     validated_save(row)
 
 
@@ -221,7 +222,7 @@ def fuel_entry_delete(*, study: Study, entry: FuelEntry, expected_version: str |
         study_lock_editable(study)
         row = _locked(FuelEntry, study, entry, expected_version, FUEL_FIELDS)
         if isinstance(user, AbstractBaseUser):
-            row._history_user = user  # type: ignore[attr-defined]
+            history_user_set(row, user)
         row.delete()
 
 
@@ -288,5 +289,5 @@ def waste_entry_delete(*, study: Study, entry: WasteEntry, expected_version: str
         study_lock_editable(study)
         row = _locked(WasteEntry, study, entry, expected_version, WASTE_FIELDS)
         if isinstance(user, AbstractBaseUser):
-            row._history_user = user  # type: ignore[attr-defined]
+            history_user_set(row, user)
         row.delete()

@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from apps.catalog.models import ProcessStage
 from apps.inventory.models import Site, Study
-from apps.inventory.services.stages import study_lock_editable, study_require_editable, study_stage_include
+from apps.inventory.services.editable import study_lock_editable, study_require_editable
+from apps.inventory.services.stages import study_stage_include
 from apps.ledger.enums import ReadingSource
 from apps.ledger.errors import ReadingValidationError
 from apps.ledger.models import ElectricityReading, MeteringPoint

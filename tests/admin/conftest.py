@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from apps.catalog.models import Material, ProcessStage
+from apps.evidence.models import EvidenceFile
 from apps.factors.models import ElectricityFactorPoint, ElectricityFactorSeries
 from apps.inventory.enums import TransportMode
 from apps.inventory.models import BomLine, TransportLeg
@@ -57,3 +58,13 @@ def every_row(supplier, library) -> None:
     )
     FuelEntry.objects.create(organization=supplier, study=study, factor=library.diesel, quantity=Decimal(5), unit="kg")
     WasteEntry.objects.create(organization=supplier, study=study, factor=library.landfill, quantity=Decimal(10))
+    EvidenceFile.objects.create(
+        organization=supplier,
+        study=study,
+        bom_line=bom_line,
+        original_name="invoice.pdf",
+        content_type="application/pdf",
+        size_bytes=8,
+        sha256="0" * 64,
+        file="evidence/test/invoice.pdf",
+    )

@@ -10,7 +10,7 @@ from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalChanges
 
-DOMAIN_APPS = ("accounts", "factors", "inventory", "ledger", "footprints")
+DOMAIN_APPS = ("accounts", "catalog", "factors", "inventory", "ledger", "evidence", "footprints")
 # Historical* models are shown through their model's history page, not as admins of their own.
 DOMAIN_MODELS = [
     model

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Prefetch
 from django.utils.translation import get_language
@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.tenancy import (
     StaleEditError,
+    history_user_set,
     require_row_version,
     require_same_organization,
     row_version,
@@ -41,12 +42,12 @@ from apps.factors.enums import FactorCategory
 from apps.factors.models import EmissionFactor
 from apps.factors.selectors import factors_for_materials
 from apps.factors.services import factors_choosable
-from apps.inventory.enums import DataSource, StudyStatus
+from apps.inventory.enums import DataSource
 from apps.inventory.models import QUANTITY, BomLine, Study, TransportLeg
+from apps.inventory.services.editable import study_lock_editable, study_require_editable
 
 User = AbstractBaseUser | AnonymousUser | None
 
-EDITABLE_STATUSES = frozenset({StudyStatus.DRAFT, StudyStatus.RETURNED})
 LINE_FIELDS = ["quantity", "loss_rate", "factor", "data_source", "unit_mass_kg", "notes"]
 CUSTOM_LINE_FIELDS = ["name", "activity_unit", *LINE_FIELDS]
 LEG_FIELDS = ["mode", "distance_km", "mass_kg", "factor", "data_source"]
@@ -61,40 +62,6 @@ _PLAIN_DECIMAL = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
 def _raise(errors: dict[str, list[str]]) -> None:
     if errors:
         raise ValidationError(errors)
-
-
-def _lock_editable_study(study: Study) -> None:
-    """Inside the service's transaction: the study is still a draft or returned (read under lock)."""
-    status = Study.objects.select_for_update().filter(pk=study.pk).values_list("status", flat=True).first()
-    if status not in EDITABLE_STATUSES:
-        label = StudyStatus(status).label if status in StudyStatus.values else str(status)
-        raise ValidationError(
-            {
-                NON_FIELD_ERRORS: [
-                    ValidationError(
-                        _("This study is %(status)s: its data can no longer be changed."),
-                        code="not_editable",
-                        params={"status": label},
-                    )
-                ]
-            }
-        )
-
-
-def _check_editable(study: Study) -> None:
-    """Before any work: the status the caller holds (checked again under lock when writing)."""
-    if study.status not in EDITABLE_STATUSES:
-        raise ValidationError(
-            {
-                NON_FIELD_ERRORS: [
-                    ValidationError(
-                        _("This study is %(status)s: its data can no longer be changed."),
-                        code="not_editable",
-                        params={"status": study.get_status_display()},
-                    )
-                ]
-            }
-        )
 
 
 def _factor_errors(study: Study, factor: EmissionFactor | None, *, category: str) -> list[str]:
@@ -178,12 +145,6 @@ def _locked(queryset: models.QuerySet[Any]) -> Any:
     return queryset.select_for_update(of=("self",)).order_by("pk").first()
 
 
-def _set_history_user(row: models.Model, user: User) -> None:
-    # django-simple-history takes the user from the request; commands and imports have none.
-    if user is not None and user.is_authenticated:
-        row._history_user = user  # type: ignore[attr-defined]
-
-
 def _custom_texts(name: str, activity_unit: str) -> tuple[str, str, dict[str, list[str]]]:
     name, activity_unit = (name or "").strip(), (activity_unit or "").strip()
     errors: dict[str, list[str]] = {}
@@ -218,7 +179,7 @@ def bom_line_update(
 ) -> BomLine:
     """Change a line of the study. ``name`` and ``activity_unit`` apply to a line beyond the catalogue
     (None keeps them). ``expected_version``: the row version the page showed (None: no check)."""
-    _check_editable(study)
+    study_require_editable(study)
     if line.study_id != study.pk:
         raise BomLine.DoesNotExist("No such line in this study")
     errors = _line_number_errors(quantity=quantity, loss_rate=loss_rate, unit_mass_kg=unit_mass_kg)
@@ -234,7 +195,7 @@ def bom_line_update(
             errors.setdefault("factor", [_("A line beyond the catalogue has no default factor: choose its factor.")])
     _raise(errors)
     with transaction.atomic():
-        _lock_editable_study(study)
+        study_lock_editable(study)
         row = _locked(BomLine.objects.filter(study=study, pk=line.pk))
         if row is None:
             raise BomLine.DoesNotExist("No such line in this study")
@@ -245,7 +206,7 @@ def bom_line_update(
             row.name, row.activity_unit = str(name), str(activity_unit)
         row.quantity, row.loss_rate, row.factor = quantity, loss_rate, factor
         row.data_source, row.unit_mass_kg, row.notes = data_source, unit_mass_kg, (notes or "").strip()
-        _set_history_user(row, user)
+        history_user_set(row, user)
         validated_save(row)
     return row
 
@@ -269,14 +230,14 @@ def bom_line_set_for_material(
     someone has added one since, the save is refused with its values (StaleEditError). None updates
     the material's (first) line whatever it holds; a version token updates it if unchanged.
     """
-    _check_editable(study)
+    study_require_editable(study)
     errors = _line_number_errors(quantity=quantity, loss_rate=loss_rate, unit_mass_kg=unit_mass_kg)
     if factor_errors := _factor_errors(study, factor, category=FactorCategory.MATERIAL):
         errors["factor"] = factor_errors
     _raise(errors)
     _raise(_valuation_errors(material.activity_unit, factor, unit_mass_kg))
     with transaction.atomic():
-        _lock_editable_study(study)
+        study_lock_editable(study)
         row = _locked(BomLine.objects.filter(study=study, material=material))
         if row is None:
             row = BomLine(organization=study.organization, study=study, material=material)
@@ -286,7 +247,7 @@ def bom_line_set_for_material(
             require_row_version(row, expected_version, fields=LINE_FIELDS)
         row.quantity, row.loss_rate, row.factor = quantity, loss_rate, factor
         row.data_source, row.unit_mass_kg, row.notes = data_source, unit_mass_kg, (notes or "").strip()
-        _set_history_user(row, user)
+        history_user_set(row, user)
         validated_save(row)
     return row
 
@@ -305,7 +266,7 @@ def bom_line_add_custom(
     user: User,
 ) -> BomLine:
     """A line beyond the catalogue (packaging, a second PCB): its own name, unit and factor."""
-    _check_editable(study)
+    study_require_editable(study)
     name, activity_unit, errors = _custom_texts(name, activity_unit)
     errors.update(_line_number_errors(quantity=quantity, loss_rate=loss_rate, unit_mass_kg=unit_mass_kg))
     if factor is None:
@@ -315,7 +276,7 @@ def bom_line_add_custom(
     _raise(errors)
     _raise(_valuation_errors(activity_unit, factor, unit_mass_kg))
     with transaction.atomic():
-        _lock_editable_study(study)
+        study_lock_editable(study)
         row = BomLine(
             organization=study.organization,
             study=study,
@@ -329,24 +290,24 @@ def bom_line_add_custom(
             unit_mass_kg=unit_mass_kg,
             notes=(notes or "").strip(),
         )
-        _set_history_user(row, user)
+        history_user_set(row, user)
         validated_save(row)
     return row
 
 
 def bom_line_delete(*, study: Study, line: BomLine, user: User, expected_version: str | None = None) -> None:
     """Remove a line and its transport legs."""
-    _check_editable(study)
+    study_require_editable(study)
     with transaction.atomic():
-        _lock_editable_study(study)
+        study_lock_editable(study)
         row = _locked(BomLine.objects.filter(study=study, pk=line.pk))
         if row is None:
             raise BomLine.DoesNotExist("No such line in this study")
         require_row_version(row, expected_version, fields=CUSTOM_LINE_FIELDS if row.is_custom else LINE_FIELDS)
         for leg in row.transport_legs.all():
-            _set_history_user(leg, user)
+            history_user_set(leg, user)
             leg.delete()
-        _set_history_user(row, user)
+        history_user_set(row, user)
         row.delete()
 
 
@@ -420,7 +381,7 @@ def bom_quantities_paste(*, study: Study, values: list[str], start_material_no: 
     """A column of quantities copied from a spreadsheet: one value per catalogue material in number
     order from ``start_material_no``; a blank leaves its material unchanged. All or nothing: one bad
     value raises a ValidationError on ``values`` naming every bad row, and nothing is written."""
-    _check_editable(study)
+    study_require_editable(study)
     materials = list(Material.objects.order_by("no"))
     start = next((i for i, material in enumerate(materials) if material.no == start_material_no), None)
     if start is None:
@@ -455,7 +416,7 @@ def bom_quantities_paste(*, study: Study, values: list[str], start_material_no: 
         raise ValidationError({"values": problems})
     created = updated = 0
     with transaction.atomic():
-        _lock_editable_study(study)
+        study_lock_editable(study)
         existing: dict[int, BomLine] = {}
         for line in (
             BomLine.objects.select_for_update(of=("self",))
@@ -473,7 +434,7 @@ def bom_quantities_paste(*, study: Study, values: list[str], start_material_no: 
             else:
                 row.quantity = quantity
                 updated += 1
-            _set_history_user(row, user)
+            history_user_set(row, user)
             validated_save(row)
     return PasteOutcome(created=created, updated=updated, unchanged=len(values) - created - updated)
 
@@ -509,10 +470,10 @@ def transport_leg_add(
 ) -> TransportLeg:
     """Inbound transport of a line's material: mode, distance and mass per declared unit."""
     study = line.study
-    _check_editable(study)
+    study_require_editable(study)
     _raise(_leg_errors(study, distance_km=distance_km, mass_kg=mass_kg, factor=factor))
     with transaction.atomic():
-        _lock_editable_study(study)
+        study_lock_editable(study)
         if not BomLine.objects.filter(study=study, pk=line.pk).exists():
             raise BomLine.DoesNotExist("No such line in this study")
         leg = TransportLeg(
@@ -524,7 +485,7 @@ def transport_leg_add(
             factor=factor,
             data_source=data_source,
         )
-        _set_history_user(leg, user)
+        history_user_set(leg, user)
         validated_save(leg)
     return leg
 
@@ -541,31 +502,31 @@ def transport_leg_update(
     user: User,
 ) -> TransportLeg:
     study = leg.bom_line.study
-    _check_editable(study)
+    study_require_editable(study)
     _raise(_leg_errors(study, distance_km=distance_km, mass_kg=mass_kg, factor=factor))
     with transaction.atomic():
-        _lock_editable_study(study)
+        study_lock_editable(study)
         row = _locked(TransportLeg.objects.filter(bom_line__study=study, pk=leg.pk))
         if row is None:
             raise TransportLeg.DoesNotExist("No such transport leg in this study")
         require_row_version(row, expected_version, fields=LEG_FIELDS)
         row.mode, row.distance_km, row.mass_kg = mode, distance_km, mass_kg
         row.factor, row.data_source = factor, data_source
-        _set_history_user(row, user)
+        history_user_set(row, user)
         validated_save(row)
     return row
 
 
 def transport_leg_delete(*, leg: TransportLeg, user: User, expected_version: str | None = None) -> None:
     study = leg.bom_line.study
-    _check_editable(study)
+    study_require_editable(study)
     with transaction.atomic():
-        _lock_editable_study(study)
+        study_lock_editable(study)
         row = _locked(TransportLeg.objects.filter(bom_line__study=study, pk=leg.pk))
         if row is None:
             raise TransportLeg.DoesNotExist("No such transport leg in this study")
         require_row_version(row, expected_version, fields=LEG_FIELDS)
-        _set_history_user(row, user)
+        history_user_set(row, user)
         row.delete()
 
 

@@ -11,39 +11,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from apps.accounts.tenancy import require_row_version, require_same_organization, validated_save
+from apps.accounts.tenancy import history_user_set, require_row_version, require_same_organization, validated_save
 from apps.catalog.models import ProcessStage
-from apps.inventory.enums import StudyStatus
 from apps.inventory.models import Study, StudyStage
+from apps.inventory.services.editable import study_lock_editable, study_require_editable
 
-EDITABLE_STATUSES = frozenset({StudyStatus.DRAFT, StudyStatus.RETURNED})
 STAGE_FIELDS = ["allocation_share", "allocation_note"]
-
-
-def study_require_editable(study: Study) -> None:
-    """Activity data can change while a study is a draft or returned for changes, not once submitted."""
-    if study.status not in EDITABLE_STATUSES:
-        message = _("This study is %(status)s: its data can no longer be changed.")
-        raise ValidationError(
-            {
-                NON_FIELD_ERRORS: [
-                    ValidationError(message, code="not_editable", params={"status": study.get_status_display()})
-                ]
-            }
-        )
-
-
-def study_lock_editable(study: Study) -> None:
-    """Inside the service's transaction: lock the study row and check its status again (a submission
-    racing an edit is serialized; the edit then sees the new status and is refused)."""
-    status = Study.objects.select_for_update().filter(pk=study.pk).values_list("status", flat=True).first()
-    if status != study.status:
-        study.status = status or study.status
-    study_require_editable(study)
 
 
 def allocation_share_checked(share: Decimal | None) -> Decimal:
@@ -67,7 +44,7 @@ def study_stage_include(
         if existing is not None:
             return existing
         row = StudyStage(organization=study.organization, study=study, stage=stage, allocation_share=Decimal(1))
-        _set_history_user(row, user)
+        history_user_set(row, user)
         validated_save(row)
     return row
 
@@ -108,12 +85,6 @@ def study_stage_update(
         require_row_version(row, expected_version, fields=STAGE_FIELDS)
         row.allocation_share = allocation_share
         row.allocation_note = allocation_note
-        _set_history_user(row, user)
+        history_user_set(row, user)
         validated_save(row)
     return row
-
-
-def _set_history_user(row: StudyStage, user: AbstractBaseUser | AnonymousUser | None) -> None:
-    # django-simple-history takes the user from the request; commands and imports have none.
-    if user is not None and user.is_authenticated:
-        row._history_user = user  # type: ignore[attr-defined]

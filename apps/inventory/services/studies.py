@@ -16,18 +16,19 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.enums import OrganizationKind
 from apps.accounts.models import Organization
-from apps.accounts.tenancy import require_row_version, require_same_organization, validated_save
+from apps.accounts.tenancy import history_user_set, require_row_version, require_same_organization, validated_save
 from apps.catalog.models import ProcessStage
 from apps.factors.enums import FactorCategory
 from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
 from apps.factors.regions import grid_region_choices
 from apps.inventory.enums import StudyStatus
 from apps.inventory.models import Product, Site, Study, StudyStage
+from apps.inventory.services.editable import study_is_editable
 
 # Who makes the change: a page passes request.user; commands and importers pass None.
 User = AbstractBaseUser | AnonymousUser | None
@@ -45,13 +46,6 @@ STUDY_FIELDS = [
     "electricity_series",
     "description",
 ]
-# A study can be changed while its supplier works on it; once submitted it is a record (issue
-# "Footprint requests and review"), until the buyer returns it for changes.
-STUDY_EDITABLE_STATUSES = frozenset({StudyStatus.DRAFT, StudyStatus.RETURNED})
-
-
-def study_is_editable(study: Study) -> bool:
-    return study.status in STUDY_EDITABLE_STATUSES
 
 
 def _require_supplier(organization: Organization) -> None:
@@ -59,12 +53,6 @@ def _require_supplier(organization: Organization) -> None:
         raise ValidationError(
             _("Only a supplier organization keeps products, sites and footprint studies."), code="not_supplier"
         )
-
-
-def _attach_history_user(instance: models.Model, user: User) -> None:
-    """Who made the change, for the timeline (a page's request sets it too; commands do not)."""
-    if user is not None and user.is_authenticated:
-        setattr(instance, "_history_user", user)  # noqa: B010 (simple_history reads it)
 
 
 # --- products -------------------------------------------------------------------------------------
@@ -107,7 +95,7 @@ def product_create(
         mass_kg=mass_kg,
     )
     _check_product(product)
-    _attach_history_user(product, user)
+    history_user_set(product, user)
     with transaction.atomic():
         validated_save(product)
     return product
@@ -131,7 +119,7 @@ def product_update(
         current.description = description
         current.mass_kg = mass_kg
         _check_product(current)
-        _attach_history_user(current, user)
+        history_user_set(current, user)
         validated_save(current)
     return current
 
@@ -166,7 +154,7 @@ def site_create(
     site = Site(organization=organization, code=code.strip(), name=name.strip(), address=address.strip())
     site.grid_region = grid_region
     _check_site(site)
-    _attach_history_user(site, user)
+    history_user_set(site, user)
     with transaction.atomic():
         validated_save(site)
     return site
@@ -190,7 +178,7 @@ def site_update(
         current.address = address.strip()
         current.grid_region = grid_region
         _check_site(current)
-        _attach_history_user(current, user)
+        history_user_set(current, user)
         validated_save(current)
     return current
 
@@ -270,7 +258,7 @@ def study_create(
     )
     study.created_by_id = user.pk if user is not None and user.is_authenticated else None
     _check_study(study)
-    _attach_history_user(study, user)
+    history_user_set(study, user)
     with transaction.atomic():
         validated_save(study)
         StudyStage.objects.bulk_create(
@@ -323,6 +311,6 @@ def study_update(
         current.electricity_series = electricity_series
         current.description = description
         _check_study(current)
-        _attach_history_user(current, user)
+        history_user_set(current, user)
         validated_save(current)
     return current

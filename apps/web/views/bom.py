@@ -39,7 +39,6 @@ from apps.factors.services import own_factor_create
 from apps.inventory.access import study_access
 from apps.inventory.models import BomLine, Study, TransportLeg
 from apps.inventory.services.bom import (
-    EDITABLE_STATUSES,
     BomGridData,
     bom_grid_read,
     bom_line_add_custom,
@@ -52,6 +51,7 @@ from apps.inventory.services.bom import (
     transport_leg_delete,
     transport_leg_update,
 )
+from apps.inventory.services.editable import study_is_editable
 from apps.web.forms.bom import (
     BomRowForm,
     CustomLineForm,
@@ -263,7 +263,7 @@ class Grid:
 
 
 def _grid_context(study: Study, access: Access[Study], grid: Grid, **extra: Any) -> dict[str, Any]:
-    editable = access.can_edit and study.status in EDITABLE_STATUSES
+    editable = access.can_edit and study_is_editable(study)
     context = {
         "organization": study.organization,
         "study": study,
@@ -292,7 +292,7 @@ def _render_grid(request: HttpRequest, study: Study, access: Access[Study], grid
 def _render_row(request: HttpRequest, study: Study, access: Access[Study], row: GridRow | None) -> HttpResponse:
     if row is None:
         return HttpResponse("")
-    editable = access.can_edit and study.status in EDITABLE_STATUSES
+    editable = access.can_edit and study_is_editable(study)
     html = render_to_string(
         "web/bom/_row.html",
         {"row": row, "study": study, "editable": editable, "grid_form_id": GRID_FORM_ID},
@@ -394,7 +394,7 @@ def _study_for_edit(request: HttpRequest, study_uuid: UUID) -> tuple[Study, Acce
     longer a draft (or returned) sends the user back to the grid, which says why."""
     access = study_access(membership=require_membership(request), study_uuid=study_uuid)
     study = access.require(Action.EDIT)
-    if study.status not in EDITABLE_STATUSES:
+    if not study_is_editable(study):
         raise _StudyLockedError(study)
     return study, access
 
@@ -436,7 +436,7 @@ def study_bom(request: HttpRequest, study_uuid: UUID) -> HttpResponse:
     if request.method != "POST":
         return _render_grid(request, study, access, Grid(study, bom_grid_read(study=study)))
     access.require(Action.EDIT)
-    if study.status not in EDITABLE_STATUSES:
+    if not study_is_editable(study):
         messages.error(
             request,
             _("This study is %(status)s: its data can no longer be changed.") % {"status": study.get_status_display()},
@@ -733,7 +733,7 @@ def _evidence_study(request: HttpRequest, membership: Any) -> Study | None:
         raise Http404("No such study") from exc
     access = study_access(membership=membership, study_uuid=study_uuid)
     study = access.obj
-    return study if access.can_edit and study.status in EDITABLE_STATUSES else None
+    return study if access.can_edit and study_is_editable(study) else None
 
 
 @login_required

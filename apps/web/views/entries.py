@@ -32,7 +32,7 @@ from apps.factors.enums import FactorCategory
 from apps.factors.models import EmissionFactor
 from apps.inventory.access import study_access
 from apps.inventory.models import Study
-from apps.inventory.services.stages import EDITABLE_STATUSES
+from apps.inventory.services.editable import study_is_editable
 from apps.ledger import entries as services
 from apps.ledger.models import FuelEntry, WasteEntry
 from apps.ledger.selectors import (
@@ -74,7 +74,7 @@ class EntryRow:
 
 
 def _editable(access: Access[Study]) -> bool:
-    return access.can_edit and access.obj.status in EDITABLE_STATUSES
+    return access.can_edit and study_is_editable(access.obj)
 
 
 def _per_unit(study: Study, entry: Entry) -> Decimal | None:

@@ -26,16 +26,17 @@ from apps.accounts.access import Access, Action
 from apps.accounts.requests import require_membership
 from apps.evidence.access import evidence_access, evidence_in_study
 from apps.evidence.selectors import evidence_rows, evidence_targets
-from apps.evidence.services import EDITABLE_STATUSES, evidence_add, evidence_delete
+from apps.evidence.services import evidence_add, evidence_delete
 from apps.evidence.timeline import study_timeline
 from apps.inventory.access import study_access
 from apps.inventory.models import Study
+from apps.inventory.services.editable import study_is_editable
 from apps.web import presentation
 from apps.web.forms.evidence import EvidenceUploadForm
 
 
 def _can_change(access: Access[Study]) -> bool:
-    return access.can_edit and access.obj.status in EDITABLE_STATUSES
+    return access.can_edit and study_is_editable(access.obj)
 
 
 def _safe_next(request: HttpRequest, target: str, default: str) -> str:

@@ -30,7 +30,8 @@ from apps.accounts.tenancy import StaleEditError, row_version
 from apps.catalog.models import ProcessStage
 from apps.inventory.access import study_access
 from apps.inventory.models import Study, StudyStage
-from apps.inventory.services.stages import EDITABLE_STATUSES, study_stage_include, study_stage_update
+from apps.inventory.services.editable import study_is_editable
+from apps.inventory.services.stages import study_stage_include, study_stage_update
 from apps.ledger.manual import stage_electricity_manual_set, study_months
 from apps.ledger.selectors import (
     ElectricitySource,
@@ -90,7 +91,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 def _editable(access: Access[Study]) -> bool:
-    return access.can_edit and access.obj.status in EDITABLE_STATUSES
+    return access.can_edit and study_is_editable(access.obj)
 
 
 def _prefix(stage: ProcessStage) -> str:

@@ -38,13 +38,13 @@ from apps.footprints.study_copy import study_copy, study_copy_proposal
 from apps.inventory.access import product_access, site_access, study_access
 from apps.inventory.enums import StudyStatus
 from apps.inventory.models import BomLine, Product, Site, Study, StudyStage, TransportLeg
+from apps.inventory.services.editable import study_is_editable
 from apps.inventory.services.studies import (
     product_create,
     product_update,
     site_create,
     site_update,
     study_create,
-    study_is_editable,
     study_update,
 )
 from apps.ledger.models import FuelEntry, WasteEntry
