@@ -304,7 +304,7 @@ def test_a_study_that_cannot_be_edited_takes_no_file(media, targets, editor, sta
         StudyStatus.UNDER_REVIEW: "Under review",
         StudyStatus.ACCEPTED: "Accepted",
     }
-    assert caught.value.messages == [f"This study is “{label[status]}” and can no longer be changed."]
+    assert caught.value.messages == [f"This study is {label[status]}: its data can no longer be changed."]
     _assert_nothing_stored(media)
 
 

@@ -296,7 +296,7 @@ def test_a_submitted_study_shows_no_form_and_refuses_an_upload(media, member_cli
     assert "evidence-form" not in page
     assert "This study can no longer be changed" in page
     assert response.status_code == 200
-    assert "This study is “Submitted” and can no longer be changed." in response.content.decode()
+    assert "This study is Submitted: its data can no longer be changed." in response.content.decode()
     assert EvidenceFile.objects.count() == 0
     assert stored_files(media) == []
 

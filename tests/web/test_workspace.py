@@ -113,7 +113,7 @@ def test_dashboard_lists_what_needs_attention(member_client, supplier, library):
     assert "Changed study</a>: The inputs changed after the latest result: compute again." in attention
     assert "Returned study</a>: Returned for changes." in attention
     assert "blocking problem" in attention  # a draft with no bill of materials cannot be computed
-    assert f'href="{reverse("web:study-bom", args=[failed.uuid])}#bom-material-' in attention  # to the field
+    assert f'href="{reverse("web:study-bom", args=[failed.uuid])}#material-' in attention  # to the material's row
     assert "Up to date" not in attention
 
 
