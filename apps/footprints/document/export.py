@@ -199,6 +199,8 @@ def _stages(study: Study, stages: list[StudyStage], *, start: datetime, end: dat
                     "code": point.code,
                     "name": point.name,
                     "device_serial": point.device_serial,
+                    # Only a manual-entry channel says so: documents of metered plants keep their bytes.
+                    **({"is_manual": True} if point.is_manual else {}),
                     "runs": [
                         {
                             "start": utc_text(run.start),

@@ -158,6 +158,12 @@ def _resolve_points(
                 code=code,
                 no=found.stage.no,
             )
+        elif found.is_manual != bool(record.get("is_manual", False)):
+            plan.fail(
+                [*path, "is_manual"],
+                _("metering point %(code)s is a meter here and a manual-entry channel in the file, or the reverse"),
+                code=code,
+            )
         else:
             for name in ("name", "device_serial"):
                 if getattr(found, name) != record[name]:

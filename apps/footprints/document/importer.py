@@ -217,6 +217,7 @@ def _write_readings(plan: ImportPlan, study: Study, *, created_by: Any, now: dat
                 point = metering_point_create(
                     organization=plan.organization, site=study.site, stage=plan.stages[stage["stage_no"]],
                     code=record["code"], name=record["name"], device_serial=record["device_serial"],
+                    is_manual=bool(record.get("is_manual", False)),
                 )  # fmt: skip
             elif record["code"] in plan.readings_present:
                 continue
