@@ -128,8 +128,8 @@ def _update(study, line, user, **changes):
     ("changes", "field", "message"),
     [
         ({"quantity": Decimal(-1)}, "quantity", "The quantity must not be negative."),
-        ({"loss_rate": Decimal(1)}, "loss_rate", "The loss rate must be at least 0 % and below 100 %."),
-        ({"loss_rate": Decimal("-0.01")}, "loss_rate", "The loss rate must be at least 0 % and below 100 %."),
+        ({"loss_rate": Decimal(1)}, "loss_rate", "The loss rate must be at least 0 and below 100 percent."),
+        ({"loss_rate": Decimal("-0.01")}, "loss_rate", "The loss rate must be at least 0 and below 100 percent."),
         ({"unit_mass_kg": Decimal(0)}, "unit_mass_kg",
          "The mass of one unit must be greater than zero (leave it empty when the factor does not need it)."),
         ({"data_source": "guess"}, "data_source", "Value 'guess' is not a valid choice."),

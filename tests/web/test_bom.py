@@ -176,8 +176,8 @@ def test_saving_the_whole_grid_writes_every_changed_row(member_client, study, li
         ("quantity", "abc", "Enter a number."),
         ("quantity", "1,5", "Use a point for decimals and no thousands separators (1234.5, not 1,234.5)."),
         ("quantity", "", "Enter a quantity (0 if the material is not used), or delete the line."),
-        ("loss_rate", "100", "The loss rate must be at least 0 % and below 100 %."),
-        ("loss_rate", "-1", "The loss rate must be at least 0 % and below 100 %."),
+        ("loss_rate", "100", "The loss rate must be at least 0 and below 100 percent."),
+        ("loss_rate", "-1", "The loss rate must be at least 0 and below 100 percent."),
         ("factor", "999999", "Select a valid choice. 999999 is not one of the available choices."),
     ],
 )

@@ -98,7 +98,7 @@ def _line_number_errors(
     if loss_rate is None or not isinstance(loss_rate, Decimal) or not loss_rate.is_finite():
         errors["loss_rate"] = [_("Enter a number.")]
     elif not Decimal(0) <= loss_rate < Decimal(1):
-        errors["loss_rate"] = [_("The loss rate must be at least 0 % and below 100 %.")]
+        errors["loss_rate"] = [_("The loss rate must be at least 0 and below 100 percent.")]
     if unit_mass_kg is not None and (not unit_mass_kg.is_finite() or unit_mass_kg <= 0):
         errors["unit_mass_kg"] = [
             _("The mass of one unit must be greater than zero (leave it empty when the factor does not need it).")

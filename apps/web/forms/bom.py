@@ -69,7 +69,7 @@ class PercentField(PlainDecimalField):
         if percent is None:
             return Decimal(0)
         if not Decimal(0) <= percent < Decimal(100):
-            raise ValidationError(_("The loss rate must be at least 0 % and below 100 %."), code="loss_range")
+            raise ValidationError(_("The loss rate must be at least 0 and below 100 percent."), code="loss_range")
         return percent / Decimal(100)
 
 
