@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from apps.catalog.models import Material, ProcessStage
 from apps.factors.enums import FactorCategory, GwpBasis
@@ -30,6 +31,13 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are asserted in English (the site's default language is Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 def row(study: Study, material_no: int) -> str:
