@@ -173,6 +173,30 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"  # never routed: files are streamed by views that check access
 STORAGES = _storages()
 
+
+def _caches() -> dict[str, dict[str, object]]:
+    """Checks and rendered fragments are cached under keys that change with their inputs (apps.footprints.marks,
+    apps.web.fragments): a process-local memory cache by default, Redis shared by every worker with CACHE_URL."""
+    url = env_str("CACHE_URL", "")
+    if not url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "carbonfoot"}}
+    scheme = urlsplit(url).scheme
+    if scheme not in ("redis", "rediss", "unix"):
+        raise ImproperlyConfigured(
+            f"Environment variable CACHE_URL has scheme {scheme!r}; use redis://host:6379/1 (or leave it unset "
+            "for a cache in each process's memory)."
+        )
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "carbonfoot"),
+        }
+    }
+
+
+CACHES = _caches()
+
 # Evidence uploads: a file is refused above this size; the request as a whole a little above it.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440, minimum=1)

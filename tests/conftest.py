@@ -7,6 +7,15 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: a test database reuses ids and timestamps can repeat on a fast
+    machine, so an entry another test left (checks, a rendered fragment) must never answer for this one."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _catalog_present(request):
     """Every database test starts with the catalogue a data migration loaded.
 

@@ -63,6 +63,7 @@ from apps.engine import units
 from apps.factors.models import EmissionFactor
 from apps.footprints.display import significant
 from apps.footprints.document.canonical import period_bounds
+from apps.footprints.marks import study_input_marks
 from apps.footprints.models import FootprintResult
 from apps.inventory.models import BomLine, Study, StudyStage, TransportLeg
 from apps.ledger.models import (
@@ -84,6 +85,8 @@ ELECTRICITY_DEVIATION_WARNING = Decimal("0.30")
 # so the scan of the (metering_point, start) index starts there instead of at the point's first reading.
 LONGEST_READING = timedelta(days=32)
 _COVERAGE_CACHE_SECONDS = 24 * 3600
+_CHECKS_CACHE_SECONDS = 24 * 3600
+CHECKS_VERSION = 1  # part of the cache key: bump when StudyChecks or a check changes
 
 
 @dataclass(frozen=True)
@@ -119,16 +122,31 @@ class StudyChecks:
 
 def study_checks(*, study: Study) -> StudyChecks:
     """The checks of one study, its stage coverage exactly as the stages page shows it."""
-    return _Data.load([study], exact=True).check(study)
+    return _checks_cached([study], exact=True)[study.pk]
 
 
 def study_checks_many(*, studies: Sequence[Study]) -> dict[int, StudyChecks]:
     """The checks of each study, by study id (about a dozen queries, however many studies)."""
-    studies = list(studies)
+    return _checks_cached(list(studies), exact=False)
+
+
+def _checks_cached(studies: list[Study], *, exact: bool) -> dict[int, StudyChecks]:
+    """Checks are cached under the study's input mark (apps.footprints.marks): an edit changes the mark, so
+    the next request checks again; until then every page and worker reads the same answer."""
     if not studies:
         return {}
-    data = _Data.load(studies, exact=False)
-    return {study.pk: data.check(study) for study in studies}
+    marks = study_input_marks(studies=studies)
+    language = get_language() or ""
+    keys = {s.pk: f"footprints:checks:{CHECKS_VERSION}:{int(exact)}:{s.pk}:{marks[s.pk]}:{language}" for s in studies}
+    found = cache.get_many(list(keys.values()))
+    checks = {pk: found[key] for pk, key in keys.items() if isinstance(found.get(key), StudyChecks)}
+    missing = [s for s in studies if s.pk not in checks]
+    if missing:
+        data = _Data.load(missing, exact=exact)
+        fresh = {study.pk: data.check(study) for study in missing}
+        cache.set_many({keys[pk]: value for pk, value in fresh.items()}, _CHECKS_CACHE_SECONDS)
+        checks.update(fresh)
+    return checks
 
 
 # --- reading everything at once ---------------------------------------------------------------------------------

@@ -71,13 +71,14 @@ def study_statuses_for_organization(*, organization: Organization) -> list[Study
 
 
 def study_status(*, study: Study) -> StudyStatus:
-    """The latest computation and result (with its breakdown) of a study from `study_access`."""
+    """The latest computation and result of a study from `study_access`. The result's breakdown (its lines)
+    is read when first used: a page served from the fragment cache never needs it."""
     latest: Any = _with_latest_ids(Study.objects.filter(pk=study.pk))
     annotated: Any = study
     annotated.latest_computation_id, annotated.latest_result_id = latest.values_list(
         "latest_computation_id", "latest_result_id"
     ).get()
-    status = _statuses([study], with_breakdown=True)[0]
+    status = _statuses([study], with_breakdown=False)[0]
     if status.result is not None and status.result.study_id == study.pk:
         status.result.study = study  # the reader falls back to it: no second read of the study
     return status

@@ -26,6 +26,7 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from apps.accounts.access import Access, Action, require_action
 from apps.accounts.requests import require_membership
@@ -36,6 +37,7 @@ from apps.evidence.enums import EvidenceKind
 from apps.evidence.services import evidence_add
 from apps.factors.models import EmissionFactor
 from apps.factors.services import own_factor_create
+from apps.footprints.marks import study_input_marks
 from apps.inventory.access import study_access
 from apps.inventory.models import BomLine, Study, TransportLeg
 from apps.inventory.services.bom import (
@@ -61,6 +63,7 @@ from apps.web.forms.bom import (
     TransportLegForm,
     plain,
 )
+from apps.web.fragments import cached_fragment
 
 GRID_FORM_ID = "bom-grid"
 
@@ -126,9 +129,9 @@ class GridRow:
     mass_shown: bool = False
     stale: str = ""
     attempted: str = ""  # what the user tried to save when the row was stale
-    legs: list[LegRow] = field(default_factory=list)
+    legs: list[LegRow] = field(default_factory=list)  # built by Grid.open_legs, when the legs are shown
     leg_form: TransportLegForm | None = None
-    legs_open: bool = False
+    legs_open: bool = False  # shown inline; otherwise fetched when the user opens them (bom_line_legs)
     saved: bool = False
 
     @property
@@ -138,6 +141,10 @@ class GridRow:
     @property
     def custom(self) -> bool:
         return self.material is None
+
+    @property
+    def leg_count(self) -> int:
+        return 0 if self.line is None else len(self.line.transport_legs.all())  # prefetched
 
 
 class Grid:
@@ -223,13 +230,21 @@ class Grid:
             chosen=None if chosen is None else FactorInfo.of(chosen, self.study),
             unit=material.activity_unit if material is not None else line.activity_unit,  # type: ignore[union-attr]
         )
-        if line is not None:
+        self._update_mass_shown(row)
+        return row
+
+    def open_legs(self, row: GridRow) -> GridRow:
+        """Build the row's transport-leg forms (once) and show them inline. The grid itself renders
+        legs only on request: a leg form carries the whole transport factor list, and a grid of 32
+        rows with every leg form inline was three quarters of the page."""
+        if row.line is not None and not row.legs_open:
             row.legs = [
                 LegRow(leg=leg, form=self.leg_form(prefix=f"leg-{leg.pk}", leg=leg))
-                for leg in line.transport_legs.all()
+                for leg in row.line.transport_legs.all()
             ]
-            row.leg_form = self.leg_form(prefix=f"leg-new-{line.pk}")
-        self._update_mass_shown(row)
+            if row.leg_form is None:
+                row.leg_form = self.leg_form(prefix=f"leg-new-{row.line.pk}")
+        row.legs_open = True
         return row
 
     def _update_mass_shown(self, row: GridRow) -> None:
@@ -287,6 +302,31 @@ def _grid_context(study: Study, access: Access[Study], grid: Grid, **extra: Any)
 
 def _render_grid(request: HttpRequest, study: Study, access: Access[Study], grid: Grid, **extra: Any) -> HttpResponse:
     return render(request, "web/bom/grid.html", _grid_context(study, access, grid, **extra))
+
+
+GRID_TEMPLATES = ("web/bom/_grid_body.html", "web/bom/_row.html", "web/bom/_legs.html", "web/bom/_leg_form.html")
+
+
+def _render_grid_cached(request: HttpRequest, study: Study, access: Access[Study]) -> HttpResponse:
+    """The grid as stored, from the fragment cache: it is rebuilt only when the study's input mark changes.
+
+    The mark is read before the grid: an edit committed in between makes the stored HTML newer than its
+    key, never older, and the next request's mark misses the cache."""
+    editable = access.can_edit and study_is_editable(study)
+    mark = study_input_marks(studies=[study])[study.pk]
+
+    def render_body(extra: dict[str, Any]) -> str:
+        grid = Grid(study, bom_grid_read(study=study))
+        return render_to_string("web/bom/_grid_body.html", {**_grid_context(study, access, grid), **extra})
+
+    body = cached_fragment(
+        request,
+        key=("bom-grid", study.pk, mark, int(editable), int(access.can_edit)),
+        templates=GRID_TEMPLATES,
+        render=render_body,
+    )
+    context = {"organization": study.organization, "study": study, "access": access, "tab": "bom", "grid_body": body}
+    return render(request, "web/bom/grid.html", context)
 
 
 def _render_row(request: HttpRequest, study: Study, access: Access[Study], row: GridRow | None) -> HttpResponse:
@@ -434,7 +474,13 @@ def study_bom(request: HttpRequest, study_uuid: UUID) -> HttpResponse:
     access = study_access(membership=require_membership(request), study_uuid=study_uuid)
     study = access.obj
     if request.method != "POST":
-        return _render_grid(request, study, access, Grid(study, bom_grid_read(study=study)))
+        if "legs" not in request.GET:
+            return _render_grid_cached(request, study, access)
+        grid = Grid(study, bom_grid_read(study=study))
+        opened = grid.by_key.get(f"line-{request.GET.get('legs', '')}")
+        if opened is not None:  # the link inside a closed legs section, followed without JavaScript
+            grid.open_legs(opened)
+        return _render_grid(request, study, access, grid)
     access.require(Action.EDIT)
     if not study_is_editable(study):
         messages.error(
@@ -486,6 +532,24 @@ def study_bom(request: HttpRequest, study_uuid: UUID) -> HttpResponse:
     else:
         messages.info(request, _("Nothing to save: no line was changed."))
     return HttpResponseRedirect(_grid_url(study))
+
+
+@login_required
+@require_GET
+def bom_line_legs(request: HttpRequest, study_uuid: UUID, line_id: int) -> HttpResponse:
+    """A line's transport legs, fetched when the user opens them in the grid (htmx); without
+    JavaScript, the grid with that line's legs open."""
+    access = study_access(membership=require_membership(request), study_uuid=study_uuid)
+    study = access.obj
+    grid = Grid(study, bom_grid_read(study=study))
+    row = grid.by_key.get(f"line-{line_id}")
+    if row is None:
+        raise Http404("No such line")
+    if not request.htmx:  # type: ignore[attr-defined]
+        return HttpResponseRedirect(f"{_grid_url(study)}?legs={line_id}#line-{line_id}")
+    editable = access.can_edit and study_is_editable(study)
+    context = {"row": grid.open_legs(row), "study": study, "editable": editable}
+    return render(request, "web/bom/_legs.html", context)
 
 
 @_post_only
@@ -629,7 +693,7 @@ def _leg_response(
 ) -> HttpResponse:
     row = grid.by_key.get(f"line-{line_id}")
     if row is not None:
-        row.legs_open = True
+        grid.open_legs(row)
     if saved and not request.htmx:  # type: ignore[attr-defined]
         return HttpResponseRedirect(_grid_url(study, f"line-{line_id}"))
     return _row_response(request, study, access, grid, row)
@@ -655,6 +719,7 @@ def transport_leg_create(request: HttpRequest, study_uuid: UUID, line_id: int) -
     row = grid.by_key.get(f"line-{line.pk}")
     if row is not None:
         row.leg_form = form
+        grid.open_legs(row)
     return _leg_response(request, study, access, grid, line.pk, saved=False)
 
 
@@ -691,7 +756,7 @@ def transport_leg_edit(request: HttpRequest, study_uuid: UUID, leg_id: int) -> H
             )
     row = grid.by_key.get(f"line-{leg.bom_line_id}")
     if row is not None:
-        for leg_row in row.legs:
+        for leg_row in grid.open_legs(row).legs:
             if leg_row.leg.pk == leg.pk:
                 if stale:
                     leg_row.stale = stale  # the current values stay in the (unbound) form
@@ -710,7 +775,7 @@ def transport_leg_remove(request: HttpRequest, study_uuid: UUID, leg_id: int) ->
     except StaleEditError:
         grid = Grid(study, bom_grid_read(study=study))
         row = grid.by_key.get(f"line-{leg.bom_line_id}")
-        for leg_row in row.legs if row else []:
+        for leg_row in grid.open_legs(row).legs if row else []:
             if leg_row.leg.pk == leg.pk:
                 leg_row.stale = _stale_message()
         return _leg_response(request, study, access, grid, leg.bom_line_id, saved=False)
@@ -816,6 +881,7 @@ urlpatterns = [
     path("studies/<uuid:study_uuid>/bom/paste/", bom_paste, name="bom-paste"),
     path("studies/<uuid:study_uuid>/bom/custom/", bom_custom_add, name="bom-custom-add"),
     path("studies/<uuid:study_uuid>/bom/lines/<int:line_id>/delete/", bom_line_remove, name="bom-line-delete"),
+    path("studies/<uuid:study_uuid>/bom/lines/<int:line_id>/legs/", bom_line_legs, name="bom-line-legs"),
     path(
         "studies/<uuid:study_uuid>/bom/lines/<int:line_id>/transport/", transport_leg_create, name="transport-leg-add"
     ),

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,11 +27,12 @@ from apps.accounts.access import Access, Action
 from apps.accounts.requests import require_membership
 from apps.footprints.checks import StudyChecks, study_checks
 from apps.footprints.enums import ComputationStatus
-from apps.footprints.reader import ResultView, result_charts, result_read
+from apps.footprints.reader import READER_VERSION, ResultView, result_charts, result_read
 from apps.footprints.services import footprint_request
 from apps.inventory.access import study_access
 from apps.inventory.models import Study
 from apps.web import presentation
+from apps.web.fragments import cached_fragment
 from apps.web.selectors import StudyStatus, study_status
 
 PENDING = (ComputationStatus.QUEUED, ComputationStatus.RUNNING)
@@ -46,12 +48,22 @@ def _is_pending(status: StudyStatus) -> bool:
     return status.computation is not None and status.computation.status in PENDING
 
 
-def _result_context(status: StudyStatus) -> dict[str, Any]:
-    view: ResultView | None = result_read(result=status.result) if status.result is not None else None
+RESULT_TEMPLATES = ("web/results/_result.html",)
+
+
+def _result_context(request: HttpRequest, status: StudyStatus, *, oob: bool = False) -> dict[str, Any]:
+    """The result section, rendered once per snapshot (it never changes) and language (apps.web.fragments)."""
+    result = status.result
+
+    def render_section(extra: dict[str, Any]) -> str:
+        view: ResultView | None = result_read(result=result) if result is not None else None
+        context = {"view": view, "charts": result_charts(view=view) if view is not None else None, "oob": oob}
+        return render_to_string("web/results/_result.html", {**context, **extra})
+
+    key = ("result", READER_VERSION, result.pk if result else "none", result.digest if result else "", int(oob))
     return {
-        "result": status.result,
-        "view": view,
-        "charts": result_charts(view=view) if view is not None else None,
+        "result": result,
+        "result_html": cached_fragment(request, key=key, templates=RESULT_TEMPLATES, render=render_section),
     }
 
 
@@ -71,7 +83,7 @@ def _status_context(
     }
 
 
-def _overview_context(access: Access[Study], *, refused: bool = False) -> dict[str, Any]:
+def _overview_context(request: HttpRequest, access: Access[Study], *, refused: bool = False) -> dict[str, Any]:
     study = access.obj
     status = study_status(study=study)
     checks = study_checks(study=study)
@@ -86,7 +98,7 @@ def _overview_context(access: Access[Study], *, refused: bool = False) -> dict[s
         "warnings": presentation.problem_links(study=study, problems=checks.warnings),
         "refused": refused,
         **_status_context(study, access, status, checks),
-        **_result_context(status),
+        **_result_context(request, status),
     }
 
 
@@ -95,7 +107,7 @@ def study_overview(request: HttpRequest, study_uuid: UUID) -> HttpResponse:
     """The overview tab (web:study-detail)."""
     access = study_access(membership=require_membership(request), study_uuid=study_uuid)
     with timezone.override(presentation.organization_timezone(access.obj.organization)):
-        return render(request, "web/study_detail.html", _overview_context(access))
+        return render(request, "web/study_detail.html", _overview_context(request, access))
 
 
 @login_required
@@ -112,7 +124,9 @@ def study_compute(request: HttpRequest, study_uuid: UUID) -> HttpResponse:
             # htmx does not swap an error response: reload the page, which lists what blocks.
             return HttpResponse(status=409, headers={"HX-Refresh": "true"})
         with timezone.override(presentation.organization_timezone(study.organization)):
-            return render(request, "web/study_detail.html", _overview_context(access, refused=True), status=409)
+            return render(
+                request, "web/study_detail.html", _overview_context(request, access, refused=True), status=409
+            )
     if not _is_pending(study_status(study=study)):
         footprint_request(study=study, requested_by=request.user if request.user.is_authenticated else None)
     if _is_htmx(request):
@@ -138,7 +152,7 @@ def _status_response(request: HttpRequest, access: Access[Study]) -> HttpRespons
     polled = request.GET.get("polling") == "1"
     if polled and not context["pending"]:
         context["result_oob"] = True
-        context.update(_result_context(status))
+        context.update(_result_context(request, status, oob=True))
     with timezone.override(presentation.organization_timezone(study.organization)):
         return render(request, "web/results/_status.html", context)
 
