@@ -22,8 +22,9 @@ Anchors, by section:
 
 | section | anchor |
 | --- | --- |
-| bom | the grid's row: ``material-<no>`` (a material without a line), ``line-<id>`` (a line and its legs) |
-| stages | ``stage-<no>`` (catalogue stage number) |
+| bom | a field of the grid's row: ``material-<no>-quantity`` (a material without a line), ``line-<id>-<field>`` |
+|  | (``quantity``, ``factor``, ``unit_mass_kg``, ``loss_rate``) and ``line-<id>-legs`` (its transport legs) |
+| stages | ``stage-<no>-electricity`` (the stage's electricity cell, catalogue stage number) |
 | entries | ``fuel-<id>``, ``waste-<id>`` |
 | study | ``id_electricity_factor`` (the study settings form) |
 """
@@ -523,8 +524,9 @@ def _line_problems(
     add: Add,
 ) -> bool:
     """The problems of one bill-of-materials line and its transport legs; True if its factor can value it.
-    All link to the line's row of the grid (its inputs carry no ids of their own)."""
-    anchor = f"line-{line.pk}"
+    Each links to the field of the line's grid row that fixes it (the inputs' ids are ``line-<id>-<field>``)."""
+    row = f"line-{line.pk}"
+    anchor = f"{row}-factor"
     ok = True
     if factor is None:
         ok = False
@@ -548,7 +550,7 @@ def _line_problems(
             BLOCKING,
             message % {"material": label, "unit": unit, "factor_unit": factor.unit},
             "bom",
-            anchor,
+            f"{row}-unit_mass_kg" if needs_mass else anchor,
         )
     elif (found := _out_of_range(factor, library_factor)) is not None:
         add(
@@ -566,7 +568,7 @@ def _line_problems(
             _("%(material)s: a loss rate of %(rate)s %% is above 10 %%. Check that it is entered as a percentage.")
             % {"material": label, "rate": _plain(line.loss_rate * 100)},
             "bom",
-            anchor,
+            f"{row}-loss_rate",
         )
     for leg in data.legs.get(line.pk, []):
         if units.valuation_factor("kg", "km", leg.factor.unit) is None:
@@ -576,7 +578,7 @@ def _line_problems(
                 _("%(material)s, transport: a factor in %(factor_unit)s cannot value tonne-kilometres.")
                 % {"material": label, "factor_unit": leg.factor.unit},
                 "bom",
-                anchor,
+                f"{row}-legs",
             )
         elif (found := _out_of_range(leg.factor, None)) is not None:
             add(
@@ -590,7 +592,7 @@ def _line_problems(
                     "range": _range_text(found[1:]),
                 },
                 "bom",
-                anchor,
+                f"{row}-legs",
             )
     return ok
 
@@ -623,7 +625,7 @@ def _check(study: Study, data: _Data) -> StudyChecks:
                 BLOCKING,
                 _("%(material)s: no quantity entered. Enter 0 if the product does not use it.") % {"material": label},
                 "bom",
-                f"material-{material.no}",
+                f"material-{material.no}-quantity",
             )
             continue
         present += 1
@@ -697,7 +699,7 @@ def _check(study: Study, data: _Data) -> StudyChecks:
                 "stage": _stage_label(catalogue),
                 "share": f"{(share * 100).quantize(Decimal('0.1'), rounding=ROUND_DOWN):f}",  # never "100.0"
             }
-        add("stage_electricity_gap", BLOCKING, message, "stages", f"stage-{catalogue.no}")
+        add("stage_electricity_gap", BLOCKING, message, "stages", f"stage-{catalogue.no}-electricity")
 
     previous = data.previous_kwh_per_unit.get(study.pk)
     per_unit = _units_per_declared_unit(study.units_produced, study.declared_unit_amount)
@@ -719,7 +721,7 @@ def _check(study: Study, data: _Data) -> StudyChecks:
                     "study": data.previous_names.get(study.pk, ""),
                 },
                 "stages",
-                f"stage-{largest[1]}" if largest else "",
+                f"stage-{largest[1]}-electricity" if largest else "",
             )
 
     # Fuels and waste

@@ -40,9 +40,9 @@ def _english():
         yield
 
 
-def row(study: Study, material_no: int) -> str:
-    """The grid row of the study's line for a catalogue material: the anchor its problems link to."""
-    return f"line-{study.bom_lines.get(material__no=material_no).pk}"
+def row(study: Study, material_no: int, field: str) -> str:
+    """The field of the grid row of the study's line for a catalogue material: the anchor its problem links to."""
+    return f"line-{study.bom_lines.get(material__no=material_no).pk}-{field}"
 
 
 def codes(checks: StudyChecks) -> list[tuple[str, str, str, str]]:
@@ -66,7 +66,7 @@ def test_a_material_without_a_line_blocks_and_lowers_completeness(supplier, libr
 
     checks = study_checks(study=study)
 
-    assert codes(checks) == [("material_missing_quantity", BLOCKING, "bom", "material-5")]
+    assert codes(checks) == [("material_missing_quantity", BLOCKING, "bom", "material-5-quantity")]
     assert "Enter 0 if the product does not use it" in checks.blocking[0].message
     assert not checks.can_compute
     # 32 materials × (quantity, factor) + the electricity factor + stage 4: 66 inputs, 2 missing.
@@ -83,7 +83,7 @@ def test_a_line_without_a_resolvable_factor_blocks_until_the_supplier_adds_its_o
 
     checks = study_checks(study=study)
 
-    assert codes(checks) == [("material_missing_factor", BLOCKING, "bom", row(study, 1))]
+    assert codes(checks) == [("material_missing_factor", BLOCKING, "bom", row(study, 1, "factor"))]
     assert checks.completeness == Decimal("0.9848")  # 65 of 66
 
     own = factories.make_library(organization=supplier)
@@ -116,7 +116,7 @@ def test_a_per_kg_factor_on_a_piece_line_without_mass_per_unit_blocks(supplier, 
 
     checks = study_checks(study=study)
 
-    assert codes(checks) == [("unit_mismatch", BLOCKING, "bom", row(study, 20))]
+    assert codes(checks) == [("unit_mismatch", BLOCKING, "bom", row(study, 20, "unit_mass_kg"))]
     assert "per kg" in checks.problems[0].message
 
     line.unit_mass_kg = Decimal("0.03")
@@ -128,7 +128,7 @@ def test_a_factor_that_cannot_value_the_unit_at_all_blocks(supplier, library):
     study = complete_study(supplier, library)
     study.bom_lines.filter(material__no=20).update(factor=library.grid)  # kgCO2e/kWh on pieces
 
-    assert codes(study_checks(study=study)) == [("unit_mismatch", BLOCKING, "bom", row(study, 20))]
+    assert codes(study_checks(study=study)) == [("unit_mismatch", BLOCKING, "bom", row(study, 20, "factor"))]
 
 
 def test_a_transport_leg_with_a_factor_not_per_tonne_kilometre_blocks(supplier, library):
@@ -143,7 +143,7 @@ def test_a_transport_leg_with_a_factor_not_per_tonne_kilometre_blocks(supplier, 
         factor=library.pcb,
     )
 
-    assert codes(study_checks(study=study)) == [("unit_mismatch", BLOCKING, "bom", f"line-{line.pk}")]
+    assert codes(study_checks(study=study)) == [("unit_mismatch", BLOCKING, "bom", f"line-{line.pk}-legs")]
 
     leg.factor = library.truck
     leg.save()
@@ -156,7 +156,7 @@ def test_a_stage_without_electricity_blocks(supplier, library):
 
     checks = study_checks(study=study)
 
-    assert codes(checks) == [("stage_electricity_gap", BLOCKING, "stages", "stage-7")]
+    assert codes(checks) == [("stage_electricity_gap", BLOCKING, "stages", "stage-7-electricity")]
     assert "no electricity" in checks.problems[0].message
     assert checks.completeness == Decimal("0.9851")  # 66 of 67
 
@@ -169,7 +169,7 @@ def test_a_stage_with_electricity_for_part_of_the_period_blocks_until_the_rest_i
 
     checks = study_checks(study=study)
 
-    assert codes(checks) == [("stage_electricity_gap", BLOCKING, "stages", "stage-7")]
+    assert codes(checks) == [("stage_electricity_gap", BLOCKING, "stages", "stage-7-electricity")]
     assert "29.0 %" in checks.problems[0].message  # 9/31 = 0.2903
     # 66 whole inputs + 9/31 of stage 7, over 67
     assert checks.completeness == ((Decimal(66) + Decimal(9) / Decimal(31)) / 67).quantize(Decimal("0.0001"))
@@ -192,7 +192,7 @@ def test_the_dashboard_checks_see_the_same_gap(supplier, library):
 
     many = study_checks_many(studies=[study, other])
 
-    assert codes(many[study.pk]) == [("stage_electricity_gap", BLOCKING, "stages", "stage-7")]
+    assert codes(many[study.pk]) == [("stage_electricity_gap", BLOCKING, "stages", "stage-7-electricity")]
     assert many[study.pk].completeness == study_checks(study=study).completeness
     assert many[other.pk].problems == ()
 
@@ -242,7 +242,7 @@ def test_a_supplier_factor_outside_the_library_range_warns(supplier, library):
 
     checks = study_checks(study=study)
 
-    assert codes(checks) == [("factor_out_of_range", WARNING, "bom", row(study, 20))]
+    assert codes(checks) == [("factor_out_of_range", WARNING, "bom", row(study, 20, "factor"))]
     assert "0.5 – 1.2" in checks.problems[0].message
     assert checks.can_compute  # a warning does not block
 
@@ -257,10 +257,12 @@ def test_a_loss_rate_above_ten_percent_warns(supplier, library):
 
     checks = study_checks(study=study)
 
-    assert codes(checks) == [("loss_rate_high", WARNING, "bom", row(study, 25))]
+    assert codes(checks) == [("loss_rate_high", WARNING, "bom", row(study, 25, "loss_rate"))]
     assert "15 %" in checks.problems[0].message
 
-    study.bom_lines.filter(material__no=25).update(loss_rate=Decimal("0.10"))
+    line = study.bom_lines.get(material__no=25)
+    line.loss_rate = Decimal("0.10")
+    line.save()  # as every service saves: updated_at moves, so the cached checks are not reused
     assert study_checks(study=study).problems == ()
 
 
@@ -289,7 +291,7 @@ def test_electricity_per_unit_far_from_the_previous_period_warns(supplier, libra
 
     checks = study_checks(study=study)
 
-    assert codes(checks) == [("electricity_far_from_previous", WARNING, "stages", "stage-4")]
+    assert codes(checks) == [("electricity_far_from_previous", WARNING, "stages", "stage-4-electricity")]
     assert "0.5 kWh" in checks.problems[0].message
     assert "0.3 kWh" in checks.problems[0].message
     assert "67 %" in checks.problems[0].message
@@ -322,7 +324,7 @@ def test_a_line_beyond_the_catalogue_is_checked_by_its_own_unit(supplier, librar
         factor=library.solder_bar,  # per kg
     )
 
-    assert codes(study_checks(study=study)) == [("unit_mismatch", BLOCKING, "bom", f"line-{line.pk}")]
+    assert codes(study_checks(study=study)) == [("unit_mismatch", BLOCKING, "bom", f"line-{line.pk}-unit_mass_kg")]
 
     line.unit_mass_kg = Decimal("0.2")
     line.save()
@@ -361,7 +363,7 @@ def test_checks_of_many_studies_take_the_same_number_of_queries_for_one_or_five(
         cache.clear()
         with CaptureQueriesContext(connection) as captured:
             result = study_checks_many(studies=batch)
-        assert all(codes(result[s.pk]) == [("loss_rate_high", WARNING, "bom", row(s, 3))] for s in batch)
+        assert all(codes(result[s.pk]) == [("loss_rate_high", WARNING, "bom", row(s, 3, "loss_rate"))] for s in batch)
         return len(captured.captured_queries)
 
     one = queries(studies[:1])
@@ -395,7 +397,7 @@ def test_factor_precedence_matches_the_factor_selector(supplier, library):
         factors_for_materials(organization=supplier, material_ids=[material.pk], dataset=library.dataset)[material.pk]
         == chosen
     )
-    assert codes(study_checks(study=study)) == [("unit_mismatch", BLOCKING, "bom", row(study, 20))]
+    assert codes(study_checks(study=study)) == [("unit_mismatch", BLOCKING, "bom", row(study, 20, "factor"))]
 
 
 def test_cached_coverage_follows_deleted_readings_once_the_point_is_touched(supplier, library):
@@ -407,7 +409,7 @@ def test_cached_coverage_follows_deleted_readings_once_the_point_is_touched(supp
     point.readings.all().delete()
     point.save()  # what a service that clears readings does (a new updated_at)
 
-    assert codes(study_checks(study=study)) == [("stage_electricity_gap", BLOCKING, "stages", "stage-4")]
+    assert codes(study_checks(study=study)) == [("stage_electricity_gap", BLOCKING, "stages", "stage-4-electricity")]
     assert not study_checks_many(studies=[study])[study.pk].can_compute
 
 
@@ -421,6 +423,6 @@ def test_the_dashboard_checks_clip_a_reading_that_crosses_the_period_start(suppl
 
     many = study_checks_many(studies=[study])[study.pk]
 
-    assert codes(many) == [("stage_electricity_gap", BLOCKING, "stages", "stage-7")]
+    assert codes(many) == [("stage_electricity_gap", BLOCKING, "stages", "stage-7-electricity")]
     assert "50.0 %" in many.problems[0].message
     assert "50.0 %" in study_checks(study=study).problems[0].message

@@ -166,7 +166,7 @@ def test_cached_checks_follow_an_edit(world):
     BomLine.objects.filter(pk=line.pk).delete()  # a material without a line blocks
     blocked = study_checks(study=Study.objects.get(pk=study.pk))
     assert [(p.code, p.anchor) for p in blocked.blocking] == [
-        ("material_missing_quantity", f"material-{line.material.no}")
+        ("material_missing_quantity", f"material-{line.material.no}-quantity")
     ]
     assert study_checks(study=Study.objects.get(pk=study.pk)) == blocked  # from the cache
 

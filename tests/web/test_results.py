@@ -3,6 +3,8 @@ checks panel and result section."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -236,8 +238,8 @@ def test_the_overview_lists_blocking_problems_linked_to_their_fields_and_disable
     assert 'data-code="stage_electricity_gap"' in html
     bom = reverse("web:study-bom", args=[study.uuid])
     stages = reverse("web:study-stages", args=[study.uuid])
-    assert f'href="{bom}#material-5"' in html
-    assert f'href="{stages}#stage-7"' in html
+    assert f'href="{bom}#material-5-quantity"' in html
+    assert f'href="{stages}#stage-7-electricity"' in html
     assert "2 problems block the computation" in html
     assert 'class="compute-button" disabled' in html
 
@@ -323,3 +325,32 @@ def test_the_overview_speaks_chinese_to_a_chinese_reader(member_client, supplier
     assert '<html lang="zh-hans">' in html
     assert f"5. {material.name_zh}" in html
     assert html.count("<svg") == 3
+
+
+def test_every_check_link_lands_on_a_field_with_that_id(member_client, supplier, library):
+    """Each problem's link names a page and the id of the field there that fixes it; that id is on the page."""
+    from apps.catalog.models import Material
+    from apps.footprints.checks import study_checks
+    from apps.inventory.models import BomLine, TransportLeg
+    from apps.web.presentation import problem_links
+
+    study = factories.make_study(supplier, library, stage_nos=(7,))
+    pieces = BomLine.objects.create(
+        organization=supplier, study=study, material=Material.objects.get(no=20), quantity=Decimal(1),
+        loss_rate=Decimal("0.15"), factor=library.solder_bar,  # per kg on pieces, no mass per piece
+    )  # fmt: skip
+    TransportLeg.objects.create(
+        organization=supplier, bom_line=pieces, mode="road_heavy", distance_km=Decimal(10), mass_kg=Decimal(1),
+        factor=library.pcb,  # not per tonne-kilometre
+    )  # fmt: skip
+    links = problem_links(study=study, problems=study_checks(study=study).problems)
+    anchors = {link.problem.anchor for link in links}
+    assert {f"line-{pieces.pk}-unit_mass_kg", f"line-{pieces.pk}-loss_rate", f"line-{pieces.pk}-legs",
+            "material-5-quantity", "stage-7-electricity"} <= anchors  # fmt: skip
+
+    pages: dict[str, str] = {}
+    for link in links:
+        page, anchor = link.url.split("#")
+        if page not in pages:
+            pages[page] = member_client.get(page).content.decode()
+        assert f'id="{anchor}"' in pages[page], (link.problem.code, anchor)
