@@ -25,6 +25,8 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from apps.footprints.display import significant
+
 SVG_NS = "http://www.w3.org/2000/svg"
 
 WIDTH = 720  # viewBox units: one unit is one CSS pixel at a 720 px wide box
@@ -82,7 +84,8 @@ class ChartItem:
 
 def contributors_bar_svg(items: Sequence[ChartItem], *, unit: str, title: str, limit: int = 10) -> str:
     """Horizontal bars of the `limit` largest items, largest first (ties keep their input order); the rest are summed
-    into one last bar, "Other (N lines)". Each bar is labelled with its value at 3 significant digits and the unit."""
+    into one last bar, "Other (N lines)".
+    Each bar is labelled with its value at the tables' significant digits (apps.footprints.display) and the unit."""
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
     if not items:
@@ -96,7 +99,7 @@ def contributors_bar_svg(items: Sequence[ChartItem], *, unit: str, title: str, l
         other = ngettext("Other (%(count)d line)", "Other (%(count)d lines)", len(rest)) % {"count": len(rest)}
         rows.append((other, sum((item.value for item in rest), Decimal(0)), True))
 
-    value_texts = [_with_unit(_sig3(row[1]), unit) for row in rows]
+    value_texts = [_with_unit(significant(row[1]), unit) for row in rows]
     value_width = max(_text_width(text, SMALL_FONT_SIZE) for text in value_texts)
     label_width = min(max(_text_width(row[0], FONT_SIZE) for row in rows), LABEL_MAX_WIDTH)
     bar_x = PAD + label_width + 8
@@ -143,7 +146,7 @@ def split_svg(items: Sequence[ChartItem], *, unit: str, title: str) -> str:
     labels = [_clean(item.label) for item in items]
     total = sum((item.value for item in items), Decimal(0))
     shares = [_percent(item.value, total) for item in items]
-    value_texts = [_with_unit(_sig3(item.value), unit) for item in items]
+    value_texts = [_with_unit(significant(item.value), unit) for item in items]
 
     bar_height, legend_row = 28, 22
     top = _top(title)
@@ -201,7 +204,7 @@ def column_svg(items: Sequence[ChartItem], *, unit: str, title: str) -> str:
         return _no_data_svg(title)
     unit = _clean(unit)
     labels = [_clean(item.label) for item in items]
-    value_texts = [_sig3(item.value) for item in items]
+    value_texts = [significant(item.value) for item in items]
     ticks = _ticks(max(item.value for item in items))
     tick_texts = [_plain(tick) for tick in ticks]
 
@@ -254,16 +257,6 @@ def column_svg(items: Sequence[ChartItem], *, unit: str, title: str) -> str:
 
 
 # --- numbers ------------------------------------------------------------------------------------------------------
-
-
-def _sig3(value: Decimal) -> str:
-    """3 significant digits, trailing zeros kept: 0.012345 → 0.0123, 1.5 → 1.50, 12345 → 12300, 0 → 0."""
-    if value.is_zero():
-        return "0"
-    rounded = value.quantize(Decimal(1).scaleb(value.adjusted() - 2), rounding=ROUND_HALF_UP)
-    if rounded.adjusted() != value.adjusted():  # 0.9996 → 1.000: one digit too many
-        rounded = rounded.quantize(Decimal(1).scaleb(rounded.adjusted() - 2), rounding=ROUND_HALF_UP)
-    return f"{rounded:f}"
 
 
 def _percent(part: Decimal, total: Decimal) -> str:
