@@ -1,10 +1,17 @@
-"""Writes to the factor library: a supplier's own (primary) factors.
+"""Writes to the factor library: an organization's own datasets, factors and factor series.
 
-A supplier's own factors live in a dataset the organization owns ("<organization> supplier data",
-version 1, created with its first factor). For a material they take precedence over the library
-default (apps.factors.selectors.factors_for_materials), and a bill-of-materials line or transport
-leg can name one explicitly. Each factor carries its source citation (an upstream supplier's EPD
-or footprint certificate); the evidence file itself is attached through apps.evidence.
+A supplier's own factors entered on a page live in a dataset the organization owns ("<organization>
+supplier data", version 1, created with its first factor: ``own_factor_create``). For a material they
+take precedence over the library default (apps.factors.selectors.factors_for_materials), and a
+bill-of-materials line or transport leg can name one explicitly. Each factor carries its source
+citation (an upstream supplier's EPD or footprint certificate); the evidence file itself is attached
+through apps.evidence.
+
+An imported study document brings whole datasets the database lacks (the exporting supplier's own
+data, or a library version this database has not loaded), which become the importing
+organization's own: ``factor_dataset_create``, ``emission_factor_create`` and
+``electricity_series_create`` write them, each row checked like a factor from a page. The shared
+library itself (no organization) is loaded from its files (apps.factors.library), not here.
 
 Also here, until they move to apps.factors.selectors: the reads the bill-of-materials forms need
 (which factors a study's lines and legs may choose from).
@@ -12,6 +19,8 @@ Also here, until they move to apps.factors.selectors: the reads the bill-of-mate
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -25,7 +34,8 @@ from apps.accounts.tenancy import history_user_set, validated_save
 from apps.catalog.models import Material
 from apps.engine import units
 from apps.factors.enums import FactorCategory, GwpBasis
-from apps.factors.models import EmissionFactor, FactorDataset
+from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
+from apps.factors.series import series_points_bulk_upsert
 
 User = AbstractBaseUser | AnonymousUser | None
 
@@ -56,7 +66,7 @@ def _own_dataset_locked(organization: Organization, user: User) -> FactorDataset
     )
     if found is not None:
         return found
-    dataset = FactorDataset(
+    return factor_dataset_create(
         organization=organization,
         name=name,
         version=OWN_DATASET_VERSION,
@@ -64,10 +74,16 @@ def _own_dataset_locked(organization: Organization, user: User) -> FactorDataset
         gwp_basis=GwpBasis.MIXED,
         is_illustrative=False,
         description=_("Primary factors from the organization's own upstream suppliers, each with its source."),
+        user=user,
     )
-    history_user_set(dataset, user)
-    validated_save(dataset)
-    return dataset
+
+
+def _require_own_dataset(organization: Organization, dataset: FactorDataset) -> None:
+    """Factors and series are only added to a dataset the organization owns (never the library's)."""
+    if dataset.organization_id is None or dataset.organization_id != organization.pk:
+        raise ValidationError(
+            {"dataset": [_("Select a valid choice. That choice is not one of the available choices.")]}
+        )
 
 
 def factor_unit_problem(unit: str, *, category: str = FactorCategory.MATERIAL) -> str | None:
@@ -110,6 +126,18 @@ def _number_errors(value: Decimal | None, low: Decimal | None, high: Decimal | N
     return errors
 
 
+def _factor_errors(
+    *, value: Decimal | None, low: Decimal | None, high: Decimal | None, unit: str, category: str
+) -> dict[str, list[str]]:
+    """What every factor must be, however it is entered: a value that is not negative and lies in its
+    range, in CO2e per activity unit (per tonne-kilometre for transport). An empty unit is the
+    caller's to word."""
+    errors = _number_errors(value, low, high)
+    if unit and (problem := factor_unit_problem(unit, category=category)):
+        errors["unit"] = [problem]
+    return errors
+
+
 def own_factor_create(
     *,
     organization: Organization,
@@ -134,15 +162,13 @@ def own_factor_create(
     """
     name_zh, name_en = (name_zh or "").strip(), (name_en or "").strip()
     unit, source, notes = (unit or "").strip(), (source or "").strip(), (notes or "").strip()
-    errors = _number_errors(value, low, high)
+    errors = _factor_errors(value=value, low=low, high=high, unit=unit, category=category)
     if category not in OWN_CATEGORIES:
         errors["category"] = [_("Select a valid choice. That choice is not one of the available choices.")]
     if not name_zh and not name_en:
         errors["name_zh"] = [_("Give the factor a name, in Chinese or English.")]
     if not unit:
         errors["unit"] = [_("Give the factor's unit, e.g. kgCO2e/kg.")]
-    elif problem := factor_unit_problem(unit, category=category):
-        errors["unit"] = [problem]
     if not source:
         errors["source"] = [
             _("Cite the source of this factor: the upstream supplier's EPD or footprint certificate, a database.")
@@ -156,9 +182,9 @@ def own_factor_create(
         n = len(taken) + 1
         while f"{prefix}{n}" in taken:
             n += 1
-        factor = EmissionFactor(
-            dataset=dataset,
+        return emission_factor_create(
             organization=organization,
+            dataset=dataset,
             code=f"{prefix}{n}",
             category=category,
             name_zh=name_zh,
@@ -170,10 +196,137 @@ def own_factor_create(
             source=source,
             notes=notes,
             material=material,
+            user=user,
         )
-        history_user_set(factor, user)
+
+
+def factor_dataset_create(
+    *,
+    organization: Organization,
+    name: str,
+    version: str,
+    publisher: str,
+    gwp_basis: str,
+    gwp_horizon_years: int = 100,
+    is_illustrative: bool = False,
+    description: str = "",
+    user: User,
+) -> FactorDataset:
+    """A dataset of the organization's own (its name and version unique there); raises
+    ValidationError keyed by field. Values are stored as given: an imported document's must come
+    back unchanged."""
+    dataset = FactorDataset(
+        organization=organization,
+        name=name,
+        version=version,
+        publisher=publisher,
+        gwp_basis=gwp_basis,
+        gwp_horizon_years=gwp_horizon_years,
+        is_illustrative=is_illustrative,
+        description=description,
+    )
+    history_user_set(dataset, user)
+    with transaction.atomic():
+        validated_save(dataset)
+    return dataset
+
+
+def emission_factor_create(
+    *,
+    organization: Organization,
+    dataset: FactorDataset,
+    code: str,
+    category: str,
+    name_zh: str = "",
+    name_en: str,
+    value: Decimal,
+    unit: str,
+    low: Decimal | None = None,
+    high: Decimal | None = None,
+    region: str = "",
+    year: int | None = None,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+    source: str,
+    notes: str = "",
+    material: Material | None = None,
+    user: User,
+) -> EmissionFactor:
+    """A factor in one of the organization's own datasets, of any category.
+
+    Raises ValidationError keyed by field for a dataset that is not the organization's own, a
+    negative value or one outside its range, a unit that is not CO2e per activity unit, a validity
+    that ends before it begins, or what the model refuses (a code the dataset already holds, a
+    missing name or source). Values are stored as given (``own_factor_create`` tidies a form's).
+    """
+    _require_own_dataset(organization, dataset)
+    errors = _factor_errors(value=value, low=low, high=high, unit=unit, category=category)
+    if valid_from is not None and valid_to is not None and valid_to < valid_from:
+        errors["valid_to"] = [_("The factor's validity must not end before it begins.")]
+    if errors:
+        raise ValidationError(errors)
+    factor = EmissionFactor(
+        dataset=dataset,
+        organization=organization,
+        code=code,
+        category=category,
+        name_zh=name_zh,
+        name_en=name_en,
+        value=value,
+        unit=unit,
+        low=low,
+        high=high,
+        region=region,
+        year=year,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        source=source,
+        notes=notes,
+        material=material,
+    )
+    history_user_set(factor, user)
+    with transaction.atomic():
         validated_save(factor)
     return factor
+
+
+def electricity_series_create(
+    *,
+    organization: Organization,
+    dataset: FactorDataset,
+    code: str,
+    name: str,
+    region: str,
+    unit: str = "kgCO2e/kWh",
+    resolution_seconds: int = 3600,
+    source: str,
+    points: Sequence[tuple[datetime, Decimal | str]],
+    user: User,
+) -> ElectricityFactorSeries:
+    """A time-varying grid factor in one of the organization's own datasets, with its points.
+
+    All or nothing: a bad field raises ValidationError keyed by field, a bad point
+    ``SeriesValidationError`` (apps.factors.series) naming every rejected point, and then neither
+    the series nor any point is written.
+    """
+    _require_own_dataset(organization, dataset)
+    if problem := factor_unit_problem(unit, category=FactorCategory.ELECTRICITY):
+        raise ValidationError({"unit": [problem]})
+    series = ElectricityFactorSeries(
+        dataset=dataset,
+        organization=organization,
+        code=code,
+        name=name,
+        region=region,
+        unit=unit,
+        resolution_seconds=resolution_seconds,
+        source=source,
+    )
+    history_user_set(series, user)
+    with transaction.atomic():
+        validated_save(series)
+        series_points_bulk_upsert(series=series, points=points)
+    return series
 
 
 # --- reads for the bill-of-materials forms --------------------------------------------------
