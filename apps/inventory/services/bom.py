@@ -223,12 +223,16 @@ def bom_line_set_for_material(
     notes: str = "",
     expected_version: str | None = "",
     user: User,
+    add_line: bool = False,
 ) -> BomLine:
     """The line of a catalogue material: created the first time a quantity is entered.
 
     ``expected_version=""`` (the default) says the page showed the material without a line: if
     someone has added one since, the save is refused with its values (StaleEditError). None updates
     the material's (first) line whatever it holds; a version token updates it if unchanged.
+    ``add_line=True`` always adds a line after the material's existing ones (``expected_version``
+    is then not used): a study document may list several lines of one material, which the grid,
+    editing one line per material, does not.
     """
     study_require_editable(study)
     errors = _line_number_errors(quantity=quantity, loss_rate=loss_rate, unit_mass_kg=unit_mass_kg)
@@ -238,7 +242,7 @@ def bom_line_set_for_material(
     _raise(_valuation_errors(material.activity_unit, factor, unit_mass_kg))
     with transaction.atomic():
         study_lock_editable(study)
-        row = _locked(BomLine.objects.filter(study=study, material=material))
+        row = None if add_line else _locked(BomLine.objects.filter(study=study, material=material))
         if row is None:
             row = BomLine(organization=study.organization, study=study, material=material)
         elif expected_version == "":

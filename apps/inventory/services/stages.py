@@ -33,6 +33,27 @@ def allocation_share_checked(share: Decimal | None) -> Decimal:
     return share
 
 
+def stage_allocation_errors(*, allocation_share: Decimal | None, allocation_note: str) -> dict[str, list[str]]:
+    """What a stage's allocation must be, keyed by field (empty when it is right): a share in (0, 1],
+    and below 1 the basis of the split. Also used where a study is created with its stages (an
+    imported study document) and by the importer's checks."""
+    try:
+        allocation_share_checked(allocation_share)
+    except ValidationError as exc:
+        return dict(exc.message_dict)
+    assert allocation_share is not None  # checked above
+    if allocation_share < 1 and not (allocation_note or "").strip():
+        return {
+            "allocation_note": [
+                _(
+                    "Give the basis of the allocation (for example production hours or units) when the share is "
+                    "below 100 percent."
+                )
+            ]
+        }
+    return {}
+
+
 def study_stage_include(
     *, study: Study, stage: ProcessStage, user: AbstractBaseUser | AnonymousUser | None
 ) -> StudyStage:
@@ -62,19 +83,7 @@ def study_stage_update(
     study_require_editable(study)
     require_same_organization(study.organization, study_stage=study_stage)
     allocation_note = (allocation_note or "").strip()
-    errors: dict[str, list[str]] = {}
-    try:
-        allocation_share_checked(allocation_share)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    else:
-        if allocation_share < 1 and not allocation_note:
-            errors["allocation_note"] = [
-                _(
-                    "Give the basis of the allocation (for example production hours or units) when the share is "
-                    "below 100 percent."
-                )
-            ]
+    errors = stage_allocation_errors(allocation_share=allocation_share, allocation_note=allocation_note)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

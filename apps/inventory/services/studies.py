@@ -11,6 +11,7 @@ app may not import: it lives in ``apps.footprints.study_copy``.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from apps.accounts.enums import OrganizationKind
 from apps.accounts.models import Organization
@@ -26,12 +28,15 @@ from apps.catalog.models import ProcessStage
 from apps.factors.enums import FactorCategory
 from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
 from apps.factors.regions import grid_region_choices
-from apps.inventory.enums import StudyStatus
+from apps.inventory.enums import DeclaredUnit, StudyStatus, SystemBoundary
 from apps.inventory.models import Product, Site, Study, StudyStage
 from apps.inventory.services.editable import study_is_editable
+from apps.inventory.services.stages import stage_allocation_errors
 
 # Who makes the change: a page passes request.user; commands and importers pass None.
 User = AbstractBaseUser | AnonymousUser | None
+# A stage of a study's scope with its allocation share and the basis of that share.
+StageAllocation = tuple[ProcessStage, Decimal, str]
 
 PRODUCT_FIELDS = ["name", "model_code", "description", "mass_kg"]
 SITE_FIELDS = ["code", "name", "address", "grid_region"]
@@ -127,7 +132,7 @@ def product_update(
 # --- sites ----------------------------------------------------------------------------------------
 
 
-def _check_site(site: Site) -> None:
+def _check_site(site: Site, extra_grid_regions: Collection[str] = ()) -> None:
     errors: dict[str, list[str]] = {}
     if not site.name.strip():
         errors["name"] = [_("Enter the site's name.")]
@@ -135,7 +140,8 @@ def _check_site(site: Site) -> None:
         errors["code"] = [_("Enter a short code for the site.")]
     elif Site.objects.for_organization(site.organization).filter(code=site.code).exclude(pk=site.pk).exists():
         errors["code"] = [_("Your organization already has a site with this code.")]
-    if site.grid_region not in grid_region_choices():
+    known = bool(site.grid_region) and site.grid_region in extra_grid_regions
+    if not known and site.grid_region not in grid_region_choices():
         errors["grid_region"] = [_("Choose a grid region for which the factor library holds an electricity factor.")]
     if errors:
         raise ValidationError(errors)
@@ -148,12 +154,19 @@ def site_create(
     name: str,
     address: str = "",
     grid_region: str,
+    extra_grid_regions: Collection[str] = (),
     user: User,
 ) -> Site:
+    """A plant on a grid region the factor library values (the sites page offers those).
+
+    ``extra_grid_regions``: regions valued outside the library, which the page does not offer: an
+    imported study document brings the electricity factor or series that values its site's grid,
+    and the importer names that factor's region once it has written it.
+    """
     _require_supplier(organization)
     site = Site(organization=organization, code=code.strip(), name=name.strip(), address=address.strip())
     site.grid_region = grid_region
-    _check_site(site)
+    _check_site(site, extra_grid_regions)
     history_user_set(site, user)
     with transaction.atomic():
         validated_save(site)
@@ -224,9 +237,17 @@ def study_create(
     electricity_factor: EmissionFactor | None = None,
     electricity_series: ElectricityFactorSeries | None = None,
     description: str = "",
+    declared_unit: str = DeclaredUnit.PIECE,
+    system_boundary: str = SystemBoundary.CRADLE_TO_GATE,
+    stages: Sequence[StageAllocation] | None = None,
     user: User,
 ) -> Study:
-    """A draft study with all 26 catalogue stages (allocation share 1), ready for its inventory."""
+    """A draft study, ready for its inventory, with all 26 catalogue stages at allocation share 1.
+
+    ``stages``: exactly these stages instead, each with its allocation share and basis (an imported
+    study document lists its own, possibly a few of the 26); each is checked like an allocation
+    entered on the stages page, and a problem is a ValidationError on ``stages`` naming the stage.
+    """
     _require_supplier(organization)
     # A product or site is tenant data: it must be the organization's own (never the library's).
     errors: dict[str, list[str]] = {}
@@ -254,20 +275,60 @@ def study_create(
         electricity_factor=electricity_factor,
         electricity_series=electricity_series,
         description=description,
+        declared_unit=declared_unit,
+        system_boundary=system_boundary,
         status=StudyStatus.DRAFT,
     )
     study.created_by_id = user.pk if user is not None and user.is_authenticated else None
     _check_study(study)
+    rows = None if stages is None else _stage_rows(study, stages)
     history_user_set(study, user)
     with transaction.atomic():
         validated_save(study)
-        StudyStage.objects.bulk_create(
-            [
-                StudyStage(organization=organization, study=study, stage=stage, allocation_share=Decimal(1))
-                for stage in ProcessStage.objects.order_by("no")
-            ]
-        )
+        if rows is None:
+            StudyStage.objects.bulk_create(
+                [
+                    StudyStage(organization=organization, study=study, stage=stage, allocation_share=Decimal(1))
+                    for stage in ProcessStage.objects.order_by("no")
+                ]
+            )
+        else:
+            for stage_row in rows:
+                stage_row.study = study
+            history_user = user if isinstance(user, AbstractBaseUser) and user.is_authenticated else None
+            bulk_create_with_history(rows, StudyStage, default_user=history_user)
     return study
+
+
+def _stage_rows(study: Study, stages: Sequence[StageAllocation]) -> list[StudyStage]:
+    """The study's stages, every one validated before any is written (no query per stage: the study
+    is new and the stages are catalogue rows, so only their values and repeats need checking)."""
+    problems: list[str] = []
+    rows: list[StudyStage] = []
+    seen: set[int] = set()
+    for stage, share, note in stages:
+        note = (note or "").strip()
+        row = StudyStage(organization=study.organization, stage=stage, allocation_share=share, allocation_note=note)
+        errors = stage_allocation_errors(allocation_share=share, allocation_note=note)
+        if not errors:
+            try:
+                row.full_clean(
+                    exclude=["organization", "study", "stage"], validate_unique=False, validate_constraints=False
+                )
+            except ValidationError as exc:
+                errors = exc.message_dict
+        if stage.pk in seen:
+            errors = {**errors, "stage": [_("The stage is listed more than once.")]}
+        seen.add(stage.pk)
+        problems += [
+            _("Stage %(no)s: %(problem)s") % {"no": stage.no, "problem": message}
+            for messages in errors.values()
+            for message in messages
+        ]
+        rows.append(row)
+    if problems:
+        raise ValidationError({"stages": problems})
+    return rows
 
 
 def study_update(
