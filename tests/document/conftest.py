@@ -7,6 +7,7 @@ from django.utils import translation
 
 from apps.footprints.document.canonical import canonical_bytes
 from apps.footprints.document.export import study_document_build
+from tests import factories
 from tests.document.builders import build_full_study
 
 
@@ -15,6 +16,16 @@ def _english():
     """Messages are asserted in English (the msgids), whatever the default language."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def library(library: factories.Library) -> factories.Library:
+    """The test library with its grid factor for "East China", the grid of every plant
+    factories.make_study builds: a site an import creates must be on a region the library (or the
+    document's own electricity factor) values, as a site created on the sites page is."""
+    library.grid.region = "East China"
+    library.grid.save(update_fields=["region"])
+    return library
 
 
 @pytest.fixture

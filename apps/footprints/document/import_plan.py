@@ -22,10 +22,13 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import Organization
 from apps.catalog.models import Material, ProcessStage
 from apps.engine import units
+from apps.factors.enums import FactorCategory
 from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
+from apps.factors.regions import grid_region_choices
 from apps.footprints.document.canonical import LIBRARY, decimal_text, parse_utc, period_bounds, utc_text
 from apps.footprints.document.validation import Problem, json_path
 from apps.inventory.models import BomLine, Product, Site, Study, StudyStage, TransportLeg
+from apps.inventory.services.stages import stage_allocation_errors
 from apps.ledger.models import FuelEntry, MeteringPoint, WasteEntry
 
 Document = dict[str, Any]
@@ -128,6 +131,8 @@ def check_product_and_site(plan: ImportPlan) -> None:
         setattr(plan, section, found)
         if found is None:
             plan.check_values([section], model, record, [code_field, *names])
+            if section == "site":
+                _check_grid_region(plan, record["grid_region"])
             continue
         for name in names:
             stored = getattr(found, name)
@@ -143,6 +148,35 @@ def check_product_and_site(plan: ImportPlan) -> None:
                     stored=stored,
                     file=value,
                 )
+
+
+def _check_grid_region(plan: ImportPlan, region: str) -> None:
+    """A new site's grid must be valued: by the library (the sites page's rule), or by the file's own
+    electricity factor or series, which the import writes before the site (site_create's extra_grid_regions)."""
+    electricity = plan.document["electricity"] or {}
+    if "series" in electricity:
+        own: str | None = electricity["series"]["region"]
+    else:
+        record = next((f for f in plan.document["factors"] if f["key"] == electricity.get("static_factor")), None)
+        own = record["region"] if record is not None and record["category"] == FactorCategory.ELECTRICITY else None
+    if (region and own is not None and own.strip() == region) or region in grid_region_choices():
+        return
+    if own is None:
+        plan.fail(
+            ["site", "grid_region"],
+            _("grid region %(region)r has no electricity factor in the factor library, and the file brings none"),
+            region=region,
+        )
+    else:
+        plan.fail(
+            ["site", "grid_region"],
+            _(
+                "grid region %(region)r has no electricity factor in the factor library, and the file's "
+                "electricity factor is for %(own)r"
+            ),
+            region=region,
+            own=own,
+        )
 
 
 def check_materials(plan: ImportPlan) -> None:
@@ -247,3 +281,8 @@ def check_ledger(plan: ImportPlan) -> None:
             )
         seen.setdefault(stage["stage_no"], i)
         plan.check_values(["stages", i], StudyStage, stage, ["allocation_share", "allocation_note"])
+        allocation = stage_allocation_errors(
+            allocation_share=Decimal(stage["allocation_share"]), allocation_note=stage["allocation_note"]
+        )  # the rule study_create applies to each stage (and the stages page to an edit)
+        for name, messages in allocation.items():
+            plan.fail(["stages", i, name], " ".join(messages))
