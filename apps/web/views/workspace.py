@@ -10,7 +10,6 @@ organization is a 404, looked up through the access helpers of apps.inventory.ac
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -18,8 +17,6 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import DateTimeField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
@@ -34,10 +31,11 @@ from apps.accounts.requests import request_membership, require_membership
 from apps.accounts.tenancy import StaleEditError, row_version
 from apps.footprints.checks import StudyChecks, study_checks_many
 from apps.footprints.enums import ComputationStatus
+from apps.footprints.selectors import studies_inputs_changed
 from apps.footprints.study_copy import study_copy, study_copy_proposal
 from apps.inventory.access import product_access, site_access, study_access
 from apps.inventory.enums import StudyStatus
-from apps.inventory.models import BomLine, Product, Site, Study, StudyStage, TransportLeg
+from apps.inventory.models import Product, Site, Study, TransportLeg
 from apps.inventory.services.editable import study_is_editable
 from apps.inventory.services.studies import (
     product_create,
@@ -122,47 +120,6 @@ class ProductGroup:
     rows: list[StudyRow] = field(default_factory=list)
 
 
-def _latest_input_changes(study_ids: list[int]) -> dict[int, datetime | None]:
-    """When each study's inputs last changed, in one query: the newest history row of the study and of
-    its stages, lines, transport legs, fuel and waste entries (history, so deletions count too).
-
-    Readings are plant data shared by every study of the site and are not looked at here.
-    """
-    if not study_ids:
-        return {}
-    epoch = Value(datetime(1970, 1, 1, tzinfo=UTC), output_field=DateTimeField())
-
-    def newest(history: Any, **match: Any) -> Coalesce:
-        rows = history.objects.filter(**match).order_by("-history_date").values("history_date")[:1]
-        return Coalesce(Subquery(rows, output_field=DateTimeField()), epoch)
-
-    by_study = {"study_id": OuterRef("pk")}
-    changed = Greatest(
-        newest(Study.history.model, id=OuterRef("pk")),
-        newest(StudyStage.history.model, **by_study),
-        newest(BomLine.history.model, **by_study),
-        newest(TransportLeg.history.model, bom_line__study_id=OuterRef("pk")),
-        newest(FuelEntry.history.model, **by_study),
-        newest(WasteEntry.history.model, **by_study),
-        output_field=DateTimeField(),
-    )
-    return dict(Study.objects.filter(pk__in=study_ids).annotate(changed=changed).values_list("pk", "changed"))
-
-
-def _result_basis_time(state: StudyState) -> datetime | None:
-    """When the latest result's inputs were read: its computation's start (a reused snapshot is older)."""
-    if state.result is None:
-        return None
-    computation = state.computation
-    if (
-        computation is not None
-        and computation.status == ComputationStatus.SUCCEEDED
-        and computation.result_id == state.result.pk
-    ):
-        return computation.started_at or computation.created_at
-    return state.result.created_at
-
-
 def _attention(row: StudyRow) -> list[Attention]:
     study, state, checks = row.study, row.state, row.checks
     items: list[Attention] = []
@@ -190,18 +147,12 @@ def _attention(row: StudyRow) -> list[Attention]:
 
 
 def _dashboard_groups(
-    products: list[Product], states: list[StudyState], checks: dict[int, StudyChecks], changes: dict[int, Any]
+    products: list[Product], states: list[StudyState], checks: dict[int, StudyChecks], changed: dict[int, bool]
 ) -> list[ProductGroup]:
     groups = {product.pk: ProductGroup(product) for product in products}
     for state in states:
         study = state.study
-        basis = _result_basis_time(state)
-        changed_at = changes.get(study.pk)
-        row = StudyRow(
-            state=state,
-            checks=checks.get(study.pk),
-            inputs_changed=bool(study_is_editable(study) and basis and changed_at and changed_at > basis),
-        )
+        row = StudyRow(state=state, checks=checks.get(study.pk), inputs_changed=changed.get(study.pk, False))
         row.attention = _attention(row)
         groups.setdefault(study.product_id, ProductGroup(study.product)).rows.append(row)
     return list(groups.values())
@@ -219,10 +170,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     states = study_statuses_for_organization(organization=organization)
     studies = [state.study for state in states]
     checks = study_checks_many(studies=studies)
-    changes = _latest_input_changes([study.pk for study in studies])
+    # Only a study that can still change is told to compute again.
+    changed = studies_inputs_changed(studies=[study for study in studies if study_is_editable(study)])
     products = list(Product.objects.for_organization(organization).order_by("name", "model_code"))
     sites = list(Site.objects.for_organization(organization).order_by("name"))
-    groups = _dashboard_groups(products, states, checks, changes)
+    groups = _dashboard_groups(products, states, checks, changed)
     context = {
         "organization": organization,
         "is_supplier": is_supplier,
