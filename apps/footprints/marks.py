@@ -12,7 +12,8 @@ however many studies are asked for:
   latest history id of each (every save and delete of a factor writes a history row, the admin's included);
 - the readings and metering points of its site: the organization's reading batches (every insertion is a
   new batch) and the site's points (count and latest ``updated_at``);
-- the results of the same product's studies (the previous period's electricity), and the site's row.
+- the results of the same product's studies (the previous period's electricity), the site's and the product's
+  rows, the organization (its time zone places the period) and the electricity series (history ids).
 
 Writes outside the services (a raw SQL update, ``QuerySet.update`` without ``updated_at``) are not seen;
 the services never do that (``apps.ledger.manual`` touches the metering point when it deletes readings).
@@ -26,9 +27,10 @@ from typing import Any
 
 from django.db import connection
 
-from apps.factors.models import EmissionFactor, FactorDataset
+from apps.accounts.models import Organization
+from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
 from apps.footprints.models import FootprintResult
-from apps.inventory.models import BomLine, Site, Study, StudyStage, TransportLeg
+from apps.inventory.models import BomLine, Product, Site, Study, StudyStage, TransportLeg
 from apps.ledger.models import FuelEntry, MeteringPoint, ReadingBatch, WasteEntry
 
 MARKS_VERSION = 1  # bump when what a mark covers changes
@@ -93,6 +95,22 @@ def _mark_rows(studies: Sequence[Study]) -> list[tuple[str, Any, Any, Any]]:
     )
     params += sites
     parts.append(
+        f"SELECT 'product', id, 1, CAST(updated_at AS TEXT) FROM {_table(Product)} "
+        f"WHERE id IN ({_placeholders(products)})"
+    )
+    params += products
+    parts.append(
+        f"SELECT 'organization', id, COUNT(*), CAST(MAX(history_id) AS TEXT) FROM {_table(Organization.history.model)} "
+        f"WHERE id IN ({in_orgs}) GROUP BY id"
+    )
+    params += organizations
+    series = sorted({s.electricity_series_id for s in studies if s.electricity_series_id is not None})
+    parts.append(
+        f"SELECT 'series', id, COUNT(*), CAST(MAX(history_id) AS TEXT) "
+        f"FROM {_table(ElectricityFactorSeries.history.model)} WHERE id IN ({_placeholders(series)}) GROUP BY id"
+    )
+    params += series
+    parts.append(
         f"SELECT 'result', s.product_id, COUNT(*), CAST(MAX(r.id) AS TEXT) FROM {_table(FootprintResult)} r "
         f"JOIN {_table(Study)} s ON r.study_id = s.id WHERE s.product_id IN ({_placeholders(products)}) "
         f"GROUP BY s.product_id"
@@ -129,6 +147,9 @@ def study_input_marks(*, studies: Sequence[Study]) -> dict[int, str]:
             found.get(("point", study.site_id), "0"),
             found.get(("site", study.site_id), "0"),
             found.get(("result", study.product_id), "0"),
+            found.get(("product", study.product_id), "0"),
+            found.get(("organization", study.organization_id), "0"),
+            found.get(("series", study.electricity_series_id), "0"),
         ]
         marks[study.pk] = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
     return marks

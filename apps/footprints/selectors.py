@@ -45,6 +45,7 @@ from apps.accounts.models import Organization
 from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
 from apps.footprints.document.canonical import period_bounds
 from apps.footprints.enums import ComputationStatus
+from apps.footprints.marks import study_input_marks
 from apps.footprints.models import FootprintComputation, FootprintResult
 from apps.inventory.models import BomLine, Product, Site, Study, StudyStage, TransportLeg
 from apps.ledger.models import ElectricityReading, FuelEntry, MeteringPoint, ReadingBatch, WasteEntry
@@ -122,12 +123,34 @@ def studies_inputs_changed(*, studies: Sequence[Study]) -> dict[int, bool]:
     """By study id: True when an input of the study changed after its latest result was computed.
 
     A study without a result is False (there is nothing to be out of date). A constant number of queries
-    however many studies: two when nothing changed, a few more per kind of row that did.
+    however many studies: two when nothing changed, a few more per kind of row that did; the answer is
+    cached under the study's input mark (apps.footprints.marks) and its result's basis.
     """
     found = _studies_with_basis(studies)
     answer = {study.pk: False for study in studies}
     if not found:
         return answer
+    # Cached under the study's input mark and its result's basis: either moving is a new question.
+    with_result = {f.pk for f in found}
+    marks = study_input_marks(studies=[study for study in studies if study.pk in with_result])
+    keys = {
+        f.pk: f"footprints:inputs-changed:{_CACHE_VERSION}:{f.pk}:{marks[f.pk]}:{f.result_id}:{f.basis.isoformat()}"
+        for f in found
+    }
+    cached = cache.get_many(list(keys.values()))
+    for f in found:
+        if isinstance(cached.get(keys[f.pk]), bool):
+            answer[f.pk] = cached[keys[f.pk]]
+    missing = [f for f in found if not isinstance(cached.get(keys[f.pk]), bool)]
+    if missing:
+        fresh = _changed(missing)
+        answer.update(fresh)
+        cache.set_many({keys[pk]: value for pk, value in fresh.items()}, _CACHE_SECONDS)
+    return answer
+
+
+def _changed(found: list[_Study]) -> dict[int, bool]:
+    answer = {study.pk: False for study in found}
     changes = _Changes.read(found)
     for study in found:
         answer[study.pk] = changes.own_rows_changed(study)
