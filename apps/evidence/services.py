@@ -1,32 +1,30 @@
 """Writes of evidence files: add one (checked before anything is stored) and delete one.
 
 A file is never changed in place. Both services need a study that can still be edited (draft or
-returned for changes); the history keeps who added or deleted which file (name, size, SHA-256).
+returned for changes); the history keeps who added or deleted which file (name, size, SHA-256). What
+happens to the stored file when a transaction rolls back or a row is deleted: apps.evidence.stored.
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.tenancy import require_same_organization, validated_save
 from apps.evidence.files import inspect_upload
 from apps.evidence.models import EvidenceFile
+from apps.evidence.stored import stored_file_delete, stored_file_track
 from apps.factors.models import EmissionFactor
 from apps.inventory.models import BomLine, Study, StudyStage, TransportLeg
 from apps.inventory.services.editable import study_require_editable
 from apps.ledger.models import FuelEntry, WasteEntry
-
-logger = logging.getLogger(__name__)
 
 EvidenceTarget = BomLine | TransportLeg | StudyStage | FuelEntry | WasteEntry | EmissionFactor
 AnyUser = AbstractBaseUser | AnonymousUser | None
@@ -77,7 +75,9 @@ def evidence_add(
     """Check the file (size, type by content, extension), then store it and its row.
 
     Raises ValidationError keyed by "file", "kind", "description" or "target" (or a non-field
-    error when the study cannot be edited); in that case nothing is stored.
+    error when the study cannot be edited); in that case nothing is stored. Called inside a transaction
+    of the caller's, the file is stored at once and removed again if that transaction rolls back
+    (apps.evidence.stored).
     """
     study_require_editable(study)
     target_field = _require_target_in_study(study=study, target=target) if target is not None else None
@@ -103,19 +103,23 @@ def evidence_add(
     upload.seek(0)
     evidence.file = File(upload, name=f"{evidence.uuid}{inspected.extension}")
     evidence._history_user = uploader  # type: ignore[attr-defined]
+    in_callers_transaction = transaction.get_connection().in_atomic_block
     try:
         with transaction.atomic():
             validated_save(evidence)  # the storage write happens in save(), just before the row insert
     except Exception:
         # The row was not written: do not leave its file behind in the storage.
         if evidence.file and getattr(evidence.file, "_committed", False):
-            _delete_stored(evidence.file.storage, evidence.file.name)
+            stored_file_delete(evidence.file.storage, evidence.file.name)
         raise
+    if in_callers_transaction:
+        stored_file_track(storage=evidence.file.storage, name=evidence.file.name, using=DEFAULT_DB_ALIAS)
     return evidence
 
 
 def evidence_delete(*, evidence: EvidenceFile, user: AnyUser) -> None:
-    """Delete the row (its history record stays) and, once committed, the stored file."""
+    """Delete the row (its history record stays) and, once committed, the stored file (the post_delete
+    receiver in apps.evidence.apps, which a study's deletion cascading to its files goes through too)."""
     with transaction.atomic():
         locked = (
             EvidenceFile.objects.select_for_update(of=("self",))
@@ -126,12 +130,8 @@ def evidence_delete(*, evidence: EvidenceFile, user: AnyUser) -> None:
         if locked is None:
             return  # someone deleted it first: the outcome the user asked for
         study_require_editable(locked.study)
-        storage = locked.file.storage
-        name = locked.file.name
         locked._history_user = _person(user)
         locked.delete()
-        if name:
-            transaction.on_commit(lambda: _delete_stored(storage, name))
 
 
 def _person(user: AnyUser) -> AbstractBaseUser | None:
@@ -139,10 +139,3 @@ def _person(user: AnyUser) -> AbstractBaseUser | None:
     if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
         return None
     return user
-
-
-def _delete_stored(storage: Storage, name: str) -> None:
-    try:
-        storage.delete(name)
-    except Exception:  # a missing or unreachable file must not fail the request that removed its row
-        logger.exception("could not delete stored evidence file %s", name)
