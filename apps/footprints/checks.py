@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -126,17 +126,21 @@ def study_checks(*, study: Study) -> StudyChecks:
     return _checks_cached([study], exact=True)[study.pk]
 
 
-def study_checks_many(*, studies: Sequence[Study]) -> dict[int, StudyChecks]:
-    """The checks of each study, by study id (about a dozen queries, however many studies)."""
-    return _checks_cached(list(studies), exact=False)
+def study_checks_many(*, studies: Sequence[Study], marks: Mapping[int, str] | None = None) -> dict[int, StudyChecks]:
+    """The checks of each study, by study id (about a dozen queries, however many studies). `marks`: the
+    studies' input marks when the caller has read them already (apps.footprints.marks)."""
+    return _checks_cached(list(studies), exact=False, marks=marks)
 
 
-def _checks_cached(studies: list[Study], *, exact: bool) -> dict[int, StudyChecks]:
+def _checks_cached(
+    studies: list[Study], *, exact: bool, marks: Mapping[int, str] | None = None
+) -> dict[int, StudyChecks]:
     """Checks are cached under the study's input mark (apps.footprints.marks): an edit changes the mark, so
     the next request checks again; until then every page and worker reads the same answer."""
     if not studies:
         return {}
-    marks = study_input_marks(studies=studies)
+    if marks is None or any(s.pk not in marks for s in studies):
+        marks = study_input_marks(studies=studies)
     language = get_language() or ""
     keys = {s.pk: f"footprints:checks:{CHECKS_VERSION}:{int(exact)}:{s.pk}:{marks[s.pk]}:{language}" for s in studies}
     found = cache.get_many(list(keys.values()))

@@ -119,7 +119,7 @@ class _Uses:
     series_datasets: dict[int, int] = field(default_factory=dict)
 
 
-def studies_inputs_changed(*, studies: Sequence[Study]) -> dict[int, bool]:
+def studies_inputs_changed(*, studies: Sequence[Study], marks: Mapping[int, str] | None = None) -> dict[int, bool]:
     """By study id: True when an input of the study changed after its latest result was computed.
 
     A study without a result is False (there is nothing to be out of date). A constant number of queries
@@ -132,7 +132,8 @@ def studies_inputs_changed(*, studies: Sequence[Study]) -> dict[int, bool]:
         return answer
     # Cached under the study's input mark and its result's basis: either moving is a new question.
     with_result = {f.pk for f in found}
-    marks = study_input_marks(studies=[study for study in studies if study.pk in with_result])
+    if marks is None or any(pk not in marks for pk in with_result):
+        marks = study_input_marks(studies=[study for study in studies if study.pk in with_result])
     keys = {
         f.pk: f"footprints:inputs-changed:{_CACHE_VERSION}:{f.pk}:{marks[f.pk]}:{f.result_id}:{f.basis.isoformat()}"
         for f in found

@@ -9,9 +9,10 @@ organization is a 404, looked up through the access helpers of apps.inventory.ac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -22,7 +23,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from apps.accounts.access import Action, membership_actions, require_action
 from apps.accounts.enums import OrganizationKind
@@ -31,6 +32,7 @@ from apps.accounts.requests import request_membership, require_membership
 from apps.accounts.tenancy import StaleEditError, row_version
 from apps.footprints.checks import StudyChecks, study_checks_many
 from apps.footprints.enums import ComputationStatus
+from apps.footprints.marks import study_input_marks
 from apps.footprints.selectors import studies_inputs_changed
 from apps.footprints.study_copy import study_copy, study_copy_proposal
 from apps.inventory.access import product_access, site_access, study_access
@@ -57,6 +59,9 @@ from apps.web.forms.workspace import (
 )
 from apps.web.selectors import StudyStatus as StudyState
 from apps.web.selectors import study_statuses_for_organization
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # --- permissions ----------------------------------------------------------------------------------
 
@@ -169,9 +174,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     is_supplier = organization.kind == OrganizationKind.SUPPLIER
     states = study_statuses_for_organization(organization=organization)
     studies = [state.study for state in states]
-    checks = study_checks_many(studies=studies)
+    marks = study_input_marks(studies=studies)  # one query, shared by the checks and the changed flags
+    checks = study_checks_many(studies=studies, marks=marks)
     # Only a study that can still change is told to compute again.
-    changed = studies_inputs_changed(studies=[study for study in studies if study_is_editable(study)])
+    editable = [study for study in studies if study_is_editable(study)]
+    changed = studies_inputs_changed(studies=editable, marks=marks)
     products = list(Product.objects.for_organization(organization).order_by("name", "model_code"))
     sites = list(Site.objects.for_organization(organization).order_by("name"))
     groups = _dashboard_groups(products, states, checks, changed)
@@ -210,27 +217,87 @@ def _shown(value: Any) -> Any:
     return _plain(value) if isinstance(value, Decimal) else value
 
 
-@login_required
-def product_create_view(request: HttpRequest) -> HttpResponse:
-    membership = _organization_writer(request, Action.MANAGE)
-    form = ProductForm(request.POST or None)
+@dataclass(frozen=True)
+class _MasterData:
+    """How a page creates and edits one kind of the organization's master data through its services."""
+
+    name: str  # the template's name for the row ("product", "site")
+    form: type[ProductForm] | type[SiteForm]
+    fields: tuple[str, ...]  # the form's fields the services take, besides the version
+    create: Callable[..., Product | Site]
+    update: Callable[..., Product | Site]
+    created: StrOrPromise
+    saved: StrOrPromise
+
+    @property
+    def template(self) -> str:
+        return f"web/workspace/{self.name}_form.html"
+
+
+_PRODUCTS = _MasterData(
+    name="product",
+    form=ProductForm,
+    fields=("name", "model_code", "description", "mass_kg"),
+    create=product_create,
+    update=product_update,
+    created=gettext_lazy("Product %(name)s created."),
+    saved=gettext_lazy("Product %(name)s saved."),
+)
+_SITES = _MasterData(
+    name="site",
+    form=SiteForm,
+    fields=("code", "name", "address", "grid_region"),
+    create=site_create,
+    update=site_update,
+    created=gettext_lazy("Site %(name)s created."),
+    saved=gettext_lazy("Site %(name)s saved."),
+)
+
+
+def _master_data_page(
+    request: HttpRequest, kind: _MasterData, *, membership: Membership, row: Product | Site | None
+) -> HttpResponse:
+    """The create page (``row`` None) or the edit page of a product or site. The caller has checked access:
+    a new row is the active organization's, an edited one came from its access helper."""
+    initial: dict[str, Any] | None = None
+    if row is not None:
+        initial = {name: _initial(getattr(row, name)) for name in kind.fields}
+        initial["version"] = row_version(row)
+    form = kind.form(request.POST or None, initial=initial)
+    current: list[tuple[str, Any]] | None = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        values = {name: data[name] for name in kind.fields}
         try:
-            product = product_create(
-                organization=membership.organization,
-                name=data["name"],
-                model_code=data["model_code"],
-                description=data["description"],
-                mass_kg=data["mass_kg"],
-                user=request.user,
-            )
+            if row is None:
+                saved = kind.create(organization=membership.organization, user=request.user, **values)
+            else:
+                saved = kind.update(**{kind.name: row}, expected_version=data["version"], user=request.user, **values)
+        except StaleEditError as exc:
+            assert row is not None  # only an edit can be stale
+            row.refresh_from_db()
+            current = _stale(form, exc, version=row_version(row))
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, _("Product %(name)s created.") % {"name": product.name})
+            message = kind.created if row is None else kind.saved
+            messages.success(request, str(message) % {"name": saved.name})
             return HttpResponseRedirect(reverse("web:study-list"))
-    return render(request, "web/workspace/product_form.html", {"form": form, "product": None})
+    context: dict[str, Any] = {"form": form, kind.name: row}
+    if row is not None:
+        context["current"] = current
+    return render(request, kind.template, context)
+
+
+def _initial(value: Any) -> Any:
+    """A stored value as the form shows it: decimals as a person types them, nothing as nothing."""
+    return _plain(value) if isinstance(value, Decimal) else value
+
+
+@login_required
+def product_create_view(request: HttpRequest) -> HttpResponse:
+    membership = _organization_writer(request, Action.MANAGE)
+    return _master_data_page(request, _PRODUCTS, membership=membership, row=None)
 
 
 @login_required
@@ -238,36 +305,7 @@ def product_edit_view(request: HttpRequest, product_uuid: UUID) -> HttpResponse:
     access = product_access(membership=require_membership(request), product_uuid=product_uuid)
     product = access.require(Action.MANAGE)
     _require_supplier(access.membership)
-    initial = {
-        "name": product.name,
-        "model_code": product.model_code,
-        "description": product.description,
-        "mass_kg": None if product.mass_kg is None else _plain(product.mass_kg),
-        "version": row_version(product),
-    }
-    form = ProductForm(request.POST or None, initial=initial)
-    current: list[tuple[str, Any]] | None = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            product = product_update(
-                product=product,
-                expected_version=data["version"],
-                user=request.user,
-                name=data["name"],
-                model_code=data["model_code"],
-                description=data["description"],
-                mass_kg=data["mass_kg"],
-            )
-        except StaleEditError as exc:
-            product.refresh_from_db()
-            current = _stale(form, exc, version=row_version(product))
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Product %(name)s saved.") % {"name": product.name})
-            return HttpResponseRedirect(reverse("web:study-list"))
-    return render(request, "web/workspace/product_form.html", {"form": form, "product": product, "current": current})
+    return _master_data_page(request, _PRODUCTS, membership=access.membership, row=product)
 
 
 # --- sites ------------------------------------------------------------------------------------------
@@ -276,24 +314,7 @@ def product_edit_view(request: HttpRequest, product_uuid: UUID) -> HttpResponse:
 @login_required
 def site_create_view(request: HttpRequest) -> HttpResponse:
     membership = _organization_writer(request, Action.MANAGE)
-    form = SiteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            site = site_create(
-                organization=membership.organization,
-                code=data["code"],
-                name=data["name"],
-                address=data["address"],
-                grid_region=data["grid_region"],
-                user=request.user,
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Site %(name)s created.") % {"name": site.name})
-            return HttpResponseRedirect(reverse("web:study-list"))
-    return render(request, "web/workspace/site_form.html", {"form": form, "site": None})
+    return _master_data_page(request, _SITES, membership=membership, row=None)
 
 
 @login_required
@@ -301,36 +322,7 @@ def site_edit_view(request: HttpRequest, site_uuid: UUID) -> HttpResponse:
     access = site_access(membership=require_membership(request), site_uuid=site_uuid)
     site = access.require(Action.MANAGE)
     _require_supplier(access.membership)
-    initial = {
-        "code": site.code,
-        "name": site.name,
-        "address": site.address,
-        "grid_region": site.grid_region,
-        "version": row_version(site),
-    }
-    form = SiteForm(request.POST or None, initial=initial)
-    current: list[tuple[str, Any]] | None = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            site = site_update(
-                site=site,
-                expected_version=data["version"],
-                user=request.user,
-                code=data["code"],
-                name=data["name"],
-                address=data["address"],
-                grid_region=data["grid_region"],
-            )
-        except StaleEditError as exc:
-            site.refresh_from_db()
-            current = _stale(form, exc, version=row_version(site))
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("Site %(name)s saved.") % {"name": site.name})
-            return HttpResponseRedirect(reverse("web:study-list"))
-    return render(request, "web/workspace/site_form.html", {"form": form, "site": site, "current": current})
+    return _master_data_page(request, _SITES, membership=access.membership, row=site)
 
 
 # --- studies ----------------------------------------------------------------------------------------
