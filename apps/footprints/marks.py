@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from django.db import connection
@@ -38,6 +39,12 @@ MARKS_VERSION = 1  # bump when what a mark covers changes
 
 def _table(model: Any) -> str:
     return connection.ops.quote_name(model._meta.db_table)
+
+
+@cache
+def _history_table(model: Any) -> str:
+    """The quoted table of a model's history (simple_history builds a new manager on every `Model.history`)."""
+    return _table(model.history.model)
 
 
 def _placeholders(values: Sequence[Any]) -> str:
@@ -71,12 +78,12 @@ def _mark_rows(studies: Sequence[Study]) -> list[tuple[str, Any, Any, Any]]:
     params += study_ids
     parts.append(
         f"SELECT 'factor', dataset_id, COUNT(*), CAST(MAX(history_id) AS TEXT) "
-        f"FROM {_table(EmissionFactor.history.model)} WHERE dataset_id IN ({datasets}) GROUP BY dataset_id"
+        f"FROM {_history_table(EmissionFactor)} WHERE dataset_id IN ({datasets}) GROUP BY dataset_id"
     )
     params += libraries + organizations
     parts.append(
         f"SELECT 'dataset', d.id, d.organization_id, CAST(MAX(h.history_id) AS TEXT) FROM {_table(FactorDataset)} d "
-        f"LEFT JOIN {_table(FactorDataset.history.model)} h ON h.id = d.id "
+        f"LEFT JOIN {_history_table(FactorDataset)} h ON h.id = d.id "
         f"WHERE d.id IN ({datasets}) GROUP BY d.id, d.organization_id"
     )
     params += libraries + organizations
@@ -100,14 +107,14 @@ def _mark_rows(studies: Sequence[Study]) -> list[tuple[str, Any, Any, Any]]:
     )
     params += products
     parts.append(
-        f"SELECT 'organization', id, COUNT(*), CAST(MAX(history_id) AS TEXT) FROM {_table(Organization.history.model)} "
+        f"SELECT 'organization', id, COUNT(*), CAST(MAX(history_id) AS TEXT) FROM {_history_table(Organization)} "
         f"WHERE id IN ({in_orgs}) GROUP BY id"
     )
     params += organizations
     series = sorted({s.electricity_series_id for s in studies if s.electricity_series_id is not None})
     parts.append(
         f"SELECT 'series', id, COUNT(*), CAST(MAX(history_id) AS TEXT) "
-        f"FROM {_table(ElectricityFactorSeries.history.model)} WHERE id IN ({_placeholders(series)}) GROUP BY id"
+        f"FROM {_history_table(ElectricityFactorSeries)} WHERE id IN ({_placeholders(series)}) GROUP BY id"
     )
     params += series
     parts.append(

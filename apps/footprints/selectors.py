@@ -28,6 +28,7 @@ history: a series is loaded with a new dataset version), and writes that bypass 
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 from collections import defaultdict
@@ -119,34 +120,53 @@ class _Uses:
     series_datasets: dict[int, int] = field(default_factory=dict)
 
 
-def studies_inputs_changed(*, studies: Sequence[Study], marks: Mapping[int, str] | None = None) -> dict[int, bool]:
+Latest = tuple[int | None, str, int | None]  # (latest computation id, its status, latest result id)
+
+
+def studies_inputs_changed(
+    *,
+    studies: Sequence[Study],
+    marks: Mapping[int, str] | None = None,
+    latest: Mapping[int, Latest] | None = None,
+) -> dict[int, bool]:
     """By study id: True when an input of the study changed after its latest result was computed.
 
     A study without a result is False (there is nothing to be out of date). A constant number of queries
-    however many studies: two when nothing changed, a few more per kind of row that did; the answer is
-    cached under the study's input mark (apps.footprints.marks) and its result's basis.
+    however many studies: two when nothing changed, a few more per kind of row that did. The answer is
+    cached under the study's input mark (apps.footprints.marks) and its latest computation and result;
+    a caller that has read those (`marks`, `latest`, as a dashboard has) pays no query for a cached answer.
     """
-    found = _studies_with_basis(studies)
     answer = {study.pk: False for study in studies}
-    if not found:
+    if latest is not None and all(study.pk in latest for study in studies):
+        studies = [study for study in studies if latest[study.pk][2] is not None]
+    if not studies:
         return answer
-    # Cached under the study's input mark and its result's basis: either moving is a new question.
-    with_result = {f.pk for f in found}
-    if marks is None or any(pk not in marks for pk in with_result):
-        marks = study_input_marks(studies=[study for study in studies if study.pk in with_result])
-    keys = {
-        f.pk: f"footprints:inputs-changed:{_CACHE_VERSION}:{f.pk}:{marks[f.pk]}:{f.result_id}:{f.basis.isoformat()}"
-        for f in found
-    }
+    if marks is None or any(study.pk not in marks for study in studies):
+        marks = study_input_marks(studies=studies)
+    keys: dict[int, str] = {}
+    if latest is not None and all(study.pk in latest for study in studies):
+        for study in studies:
+            computation, status, result = latest[study.pk]
+            keys[study.pk] = f"{study.pk}:{marks[study.pk]}:{computation}:{status}:{result}"
+        found = None
+    else:
+        found = _studies_with_basis(studies)
+        for f in found:
+            keys[f.pk] = f"{f.pk}:{marks[f.pk]}:{f.result_id}:{f.basis.isoformat()}"
+    keys = {pk: f"footprints:inputs-changed:{_CACHE_VERSION}:{key}" for pk, key in keys.items()}
     cached = cache.get_many(list(keys.values()))
-    for f in found:
-        if isinstance(cached.get(keys[f.pk]), bool):
-            answer[f.pk] = cached[keys[f.pk]]
-    missing = [f for f in found if not isinstance(cached.get(keys[f.pk]), bool)]
+    missing = set()
+    for pk, key in keys.items():
+        if isinstance(cached.get(key), bool):
+            answer[pk] = cached[key]
+        else:
+            missing.add(pk)
     if missing:
-        fresh = _changed(missing)
+        if found is None:
+            found = _studies_with_basis([study for study in studies if study.pk in missing])
+        fresh = _changed([f for f in found if f.pk in missing])
         answer.update(fresh)
-        cache.set_many({keys[pk]: value for pk, value in fresh.items()}, _CACHE_SECONDS)
+        cache.set_many({keys[pk]: fresh.get(pk, False) for pk in missing}, _CACHE_SECONDS)
     return answer
 
 
@@ -227,7 +247,9 @@ def _studies_with_basis(studies: Sequence[Study]) -> list[_Study]:
 # --- what changed -----------------------------------------------------------------------------------------------------
 
 
+@functools.cache
 def _history(model: type[Model]) -> Any:
+    """The history model (simple_history builds a new manager class on every `Model.history` read)."""
     return cast(Any, model).history.model
 
 

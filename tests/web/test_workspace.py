@@ -118,6 +118,20 @@ def test_dashboard_lists_what_needs_attention(member_client, supplier, library):
     assert "Up to date" not in attention
 
 
+def test_the_cached_changed_flag_follows_an_edit_and_the_next_computation(member_client, supplier, library):
+    """The flag is cached under the study's inputs and its latest computation: each of them moving is seen."""
+    study = factories.make_study(supplier, library, name="Edited then computed")
+    result = make_computed_study(study)
+    flag = "The inputs changed after the latest result"
+    assert flag not in _html(member_client.get(reverse("web:study-list")))
+
+    BomLine.objects.create(organization=supplier, study=study, material=Material.objects.get(no=20), quantity=1)
+    assert flag in _html(member_client.get(reverse("web:study-list")))
+
+    make_computation(study, result=result)  # the same snapshot, its inputs read again after the edit
+    assert flag not in _html(member_client.get(reverse("web:study-list")))
+
+
 def test_dashboard_does_not_flag_a_study_computed_after_its_last_change(member_client, supplier, library):
     study = factories.make_study(supplier, library, name="Computed last")
     BomLine.objects.create(organization=supplier, study=study, material=Material.objects.get(no=20), quantity=1)

@@ -178,7 +178,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     checks = study_checks_many(studies=studies, marks=marks)
     # Only a study that can still change is told to compute again.
     editable = [study for study in studies if study_is_editable(study)]
-    changed = studies_inputs_changed(studies=editable, marks=marks)
+    latest = {
+        state.study.pk: (
+            state.computation.pk if state.computation else None,
+            state.computation.status if state.computation else "",
+            state.result.pk if state.result else None,
+        )
+        for state in states
+    }
+    changed = studies_inputs_changed(studies=editable, marks=marks, latest=latest)
     products = list(Product.objects.for_organization(organization).order_by("name", "model_code"))
     sites = list(Site.objects.for_organization(organization).order_by("name"))
     groups = _dashboard_groups(products, states, checks, changed)
