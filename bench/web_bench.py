@@ -224,7 +224,8 @@ def gunicorn(env: dict[str, str], workers: int, log: Path) -> Iterator[int]:
             time.sleep(0.2)
         print(
             f"server: gunicorn {importlib.metadata.version('gunicorn')}, {workers} sync workers, http://{HOST}:{port} "
-            f"(DEBUG off, DB_CONN_MAX_AGE={env.get('DB_CONN_MAX_AGE', '0')}), answering after "
+            f"(DEBUG off, DB_CONN_MAX_AGE={env.get('DB_CONN_MAX_AGE', '0')}, "
+            f"cache {env.get('CACHE_URL') or 'in each worker'}), answering after "
             f"{time.perf_counter() - started:.1f} s"
         )
         yield port
@@ -495,9 +496,14 @@ def arguments() -> argparse.Namespace:
         "--url", action="append", dest="urls", metavar="PATH",
         help="a page path, repeatable; {study} becomes the demo study's id (default: dashboard, BOM grid, result)",
     )  # fmt: skip
+    parser.add_argument(
+        "--warmup", type=int, default=6,
+        help="untimed requests per page and worker before the timed phases (6): every worker has loaded its "
+        "code, templates and translations and filled its cache, so the figures are the steady state",
+    )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the bench users and their sessions")
     args = parser.parse_args()
-    for name in ("users", "requests_per_user", "workers"):
+    for name in ("users", "requests_per_user", "workers", "warmup"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.think_ms < 0:
@@ -579,10 +585,10 @@ def bench(
     print(
         f"load: {clients} concurrent clients, {args.requests_per_user} requests each per phase, "
         f"{args.think_ms:g} ms mean think time between a client's requests, at most "
-        f"{args.max_seconds:g} s per phase, after {2 * args.workers} untimed requests per page; "
+        f"{args.max_seconds:g} s per phase, after {args.warmup * args.workers} untimed requests per page; "
         f"client and server share this machine ({os.cpu_count()} CPUs)"
     )
-    rounds = 2 * args.workers
+    rounds = args.warmup * args.workers
     for path, status in warm_up(port, [LOGIN_PATH, *paths], logged_in[0], rounds):
         print(f"  warning: {path} answered {status} while warming up: is it a page of the current URLconf?")
     anonymous: list[dict[str, str]] = [{} for _ in range(clients)]

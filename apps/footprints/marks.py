@@ -13,7 +13,8 @@ however many studies are asked for:
 - the readings and metering points of its site: the organization's reading batches (every insertion is a
   new batch) and the site's points (count and latest ``updated_at``);
 - the results of the same product's studies (the previous period's electricity), the site's and the product's
-  rows, the organization (its time zone places the period) and the electricity series (history ids).
+  rows, the organization (its time zone places the period), the electricity series and the static electricity
+  factor (history ids: it may belong to another library dataset than the study's).
 
 Writes outside the services (a raw SQL update, ``QuerySet.update`` without ``updated_at``) are not seen;
 the services never do that (``apps.ledger.manual`` touches the metering point when it deletes readings).
@@ -111,6 +112,12 @@ def _mark_rows(studies: Sequence[Study]) -> list[tuple[str, Any, Any, Any]]:
         f"WHERE id IN ({in_orgs}) GROUP BY id"
     )
     params += organizations
+    electricity = sorted({s.electricity_factor_id for s in studies if s.electricity_factor_id is not None})
+    parts.append(
+        f"SELECT 'electricity', id, COUNT(*), CAST(MAX(history_id) AS TEXT) "
+        f"FROM {_history_table(EmissionFactor)} WHERE id IN ({_placeholders(electricity)}) GROUP BY id"
+    )
+    params += electricity  # a static grid factor may come from another library dataset than the study's
     series = sorted({s.electricity_series_id for s in studies if s.electricity_series_id is not None})
     parts.append(
         f"SELECT 'series', id, COUNT(*), CAST(MAX(history_id) AS TEXT) "
@@ -157,6 +164,7 @@ def study_input_marks(*, studies: Sequence[Study]) -> dict[int, str]:
             found.get(("product", study.product_id), "0"),
             found.get(("organization", study.organization_id), "0"),
             found.get(("series", study.electricity_series_id), "0"),
+            found.get(("electricity", study.electricity_factor_id), "0"),
         ]
         marks[study.pk] = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
     return marks

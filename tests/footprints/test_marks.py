@@ -186,3 +186,17 @@ def test_a_stage_added_to_the_study_gives_a_new_mark(world):
         allocation_share=Decimal(1),
     )  # fmt: skip
     assert _mark(world["study"]) != before
+
+
+@pytest.mark.django_db
+def test_an_edit_of_the_static_grid_factor_from_another_dataset_gives_a_new_mark(world, supplier):
+    other_library = factories.make_library(version="grid-2")
+    study = Study.objects.get(pk=world["study"].pk)
+    study.electricity_factor = other_library.grid
+    study.save()
+    before = _mark(study)
+
+    other_library.grid.value = Decimal("0.9")
+    other_library.grid.save()
+
+    assert _mark(study) != before
