@@ -9,13 +9,13 @@ the API go through these helpers and never filter by organization themselves.
 
 Roles (docs/architecture.md, "Tenancy and roles"):
 
-| role | in a supplier | in a buyer |
-| --- | --- | --- |
-| manager | read, edit, submit, manage (members, products, sites) | read, review, manage |
-| editor | read, edit | read |
-| verifier | read (trace and recompute) | read |
-| reviewer | read | read, review |
-| viewer | read | read |
+| role | in a supplier | in a buyer | in a verification body |
+| --- | --- | --- | --- |
+| manager | read, edit, submit, manage (members, products, sites) | read, review, manage | read, verify, manage |
+| editor | read, edit | read | read |
+| verifier | read (trace and recompute) | read | read, verify |
+| reviewer | read | read, review | read |
+| viewer | read | read | read |
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ class Action(StrEnum):
     SUBMIT = "submit"  # send a computed study to a buyer (issue "Footprint requests and review")
     REVIEW = "review"  # return or accept a supplier's submission
     MANAGE = "manage"  # members, products, sites, organization settings
+    VERIFY = "verify"  # record a verification statement on a submitted version the supplier granted
 
 
 _SUPPLIER_ACTIONS: dict[str, frozenset[Action]] = {
@@ -56,11 +57,24 @@ _BUYER_ACTIONS: dict[str, frozenset[Action]] = {
     Role.VIEWER: frozenset({Action.READ}),
 }
 
+# A verification body (a third party) sees only the submitted versions a supplier granted it.
+_VERIFIER_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.MANAGER: frozenset({Action.READ, Action.VERIFY, Action.MANAGE}),
+    Role.EDITOR: frozenset({Action.READ}),
+    Role.VERIFIER: frozenset({Action.READ, Action.VERIFY}),
+    Role.REVIEWER: frozenset({Action.READ}),
+    Role.VIEWER: frozenset({Action.READ}),
+}
+_ACTIONS_BY_KIND: dict[str, dict[str, frozenset[Action]]] = {
+    OrganizationKind.SUPPLIER: _SUPPLIER_ACTIONS,
+    OrganizationKind.BUYER: _BUYER_ACTIONS,
+    OrganizationKind.VERIFIER: _VERIFIER_ACTIONS,
+}
+
 
 def role_actions(*, role: str, organization_kind: str) -> frozenset[Action]:
     """The actions a role grants inside its own organization (unknown roles grant nothing)."""
-    table = _BUYER_ACTIONS if organization_kind == OrganizationKind.BUYER else _SUPPLIER_ACTIONS
-    return table.get(role, frozenset())
+    return _ACTIONS_BY_KIND.get(organization_kind, {}).get(role, frozenset())
 
 
 def membership_actions(membership: Membership) -> frozenset[Action]:
@@ -89,6 +103,10 @@ class Access(Generic[T]):
     @property
     def can_review(self) -> bool:
         return Action.REVIEW in self.actions
+
+    @property
+    def can_verify(self) -> bool:
+        return Action.VERIFY in self.actions
 
     @property
     def can_manage(self) -> bool:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class OrganizationKind(models.TextChoices):
     SUPPLIER = "supplier", _("Equipment supplier")
     BUYER = "buyer", _("Buyer (grid procurement)")
+    VERIFIER = "verifier", _("Verification body")
 
 
 class Role(models.TextChoices):

@@ -60,3 +60,18 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class UserProfile(models.Model):
+    """What a person chose for themselves: the language of the emails they are sent (the pages follow
+    the language chosen in the header, which also sets this)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="carbonfoot_profile")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+
+    class Meta:
+        verbose_name = _("user profile")
+        verbose_name_plural = _("user profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.language or '-'})"

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from apps.accounts.tenancy import require_same_organization, validated_save
@@ -131,7 +132,13 @@ def evidence_delete(*, evidence: EvidenceFile, user: AnyUser) -> None:
             return  # someone deleted it first: the outcome the user asked for
         study_require_editable(locked.study)
         locked._history_user = _person(user)
-        locked.delete()
+        try:
+            with transaction.atomic():
+                locked.delete()
+        except ProtectedError as exc:  # a submitted version names the file: it is kept as long as that version
+            raise ValidationError(
+                _("This file is part of a submitted version of the study and is kept with it."), code="protected"
+            ) from exc
 
 
 def _person(user: AnyUser) -> AbstractBaseUser | None:

@@ -9,11 +9,32 @@
 | entries | fuel and waste entries |
 | evidence | evidence files and the study's timeline |
 | organizations | switching the active organization |
+| relationships | a buyer's suppliers and a supplier's buyers: propose, accept, end |
+| requests | footprint requests: create (buyer), answer or decline (supplier) |
+| review | the reviewer's inbox, a submitted version's page, comments and transitions |
+| verification | access for a verification body, its statements |
+| comparison | accepted footprints side by side for green purchasing, CSV and xlsx |
+| notifications | the in-app list of events |
 """
 
 from django.urls import path
 
-from apps.web.views import bom, entries, evidence, organizations, results, stages, studies, workspace
+from apps.web.views import (
+    bom,
+    comparison,
+    entries,
+    evidence,
+    notifications,
+    organizations,
+    relationships,
+    requests,
+    results,
+    review,
+    stages,
+    studies,
+    verification,
+    workspace,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -26,4 +47,10 @@ urlpatterns = [
     *stages.urlpatterns,
     *entries.urlpatterns,
     *evidence.urlpatterns,
+    *relationships.urlpatterns,
+    *requests.urlpatterns,
+    *review.urlpatterns,
+    *verification.urlpatterns,
+    *comparison.urlpatterns,
+    *notifications.urlpatterns,
 ]
