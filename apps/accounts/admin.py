@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.accounts.models import Membership, Organization
+from apps.accounts.models import Membership, Organization, UserProfile
 
 
 class MembershipInline(admin.TabularInline):
@@ -26,3 +26,10 @@ class MembershipAdmin(SimpleHistoryAdmin):
     list_select_related = ("user", "organization")
     search_fields = ("user__username", "user__email", "organization__name")
     autocomplete_fields = ("user", "organization")
+
+
+@admin.register(UserProfile)
+class UserProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "language")
+    search_fields = ("user__username",)
+    autocomplete_fields = ("user",)

@@ -6,14 +6,20 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group
 
+from apps.accounts.enums import OrganizationKind, Role
+from apps.accounts.models import UserProfile
 from apps.catalog.models import Material, ProcessStage
 from apps.evidence.models import EvidenceFile
+from apps.exchange.enums import AssuranceLevel, VerificationOpinion, VerificationStandard
+from apps.exchange.models import SubmissionEvidence
+from apps.exchange.services import comment_add, verification_grant_add, verification_statement_record
 from apps.factors.models import ElectricityFactorPoint, ElectricityFactorSeries
 from apps.inventory.enums import TransportMode
 from apps.inventory.models import BomLine, TransportLeg
 from apps.ledger.enums import ReadingSource
 from apps.ledger.models import ElectricityReading, FuelEntry, MeteringPoint, ReadingBatch, WasteEntry
 from tests import factories
+from tests.exchange.builders import build_exchange, membership_of
 from tests.web.builders import make_computed_study
 
 
@@ -68,3 +74,38 @@ def every_row(supplier, library) -> None:
         sha256="0" * 64,
         file="evidence/test/invoice.pdf",
     )
+
+
+@pytest.fixture
+def every_exchange_row(every_row, supplier, library) -> None:
+    """Every row of the exchange too (for the pages that must render whatever the app)."""
+    evidence = EvidenceFile.objects.get(original_name="invoice.pdf")
+    exchange = build_exchange(supplier, library)
+    submission = exchange.submit(note="First version")
+    SubmissionEvidence.objects.create(
+        organization=supplier,
+        submission=submission,
+        evidence=evidence,
+        attached_to="20",
+        original_name=evidence.original_name,
+        kind=evidence.kind,
+        sha256=evidence.sha256,
+        size_bytes=evidence.size_bytes,
+    )
+    comment_add(membership=exchange.reviewer_membership(), submission=submission, body="Check the PCB.")
+    verifier = factories.make_organization(kind=OrganizationKind.VERIFIER)
+    auditor = factories.make_member(verifier, role=Role.VERIFIER)
+    verification_grant_add(
+        membership=exchange.manager_membership(), submission=submission, verifier_identifier=verifier.slug
+    )
+    verification_statement_record(
+        membership=membership_of(auditor, verifier),
+        submission=submission,
+        standard=VerificationStandard.ISO_14067,
+        assurance_level=AssuranceLevel.LIMITED,
+        scope="Cradle to gate, January 2025",
+        statement_date=submission.created_at.date(),
+        opinion=VerificationOpinion.UNMODIFIED,
+        opinion_text="Fairly stated.",
+    )
+    UserProfile.objects.create(user=auditor, language="en")

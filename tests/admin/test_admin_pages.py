@@ -10,7 +10,7 @@ from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalChanges
 
-DOMAIN_APPS = ("accounts", "catalog", "factors", "inventory", "ledger", "evidence", "footprints")
+DOMAIN_APPS = ("accounts", "catalog", "factors", "inventory", "ledger", "evidence", "footprints", "exchange")
 # Historical* models are shown through their model's history page, not as admins of their own.
 DOMAIN_MODELS = [
     model
@@ -43,7 +43,7 @@ def test_models_with_history_use_the_history_admin():
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m._meta.label)
-def test_admin_pages_render_for_a_superuser(admin_client, every_row, model):
+def test_admin_pages_render_for_a_superuser(admin_client, every_exchange_row, model):
     model_admin = admin.site._registry[model]
     obj = model._default_manager.order_by("pk").first()
     assert obj is not None, f"tests/admin/conftest.py makes no {model._meta.label} row"
@@ -60,7 +60,7 @@ def test_admin_pages_render_for_a_superuser(admin_client, every_row, model):
     assert history.status_code == 200
 
 
-def test_changelist_search_works_on_every_searchable_admin(admin_client, every_row):
+def test_changelist_search_works_on_every_searchable_admin(admin_client, every_exchange_row):
     searchable = [model for model in REGISTERED if admin.site._registry[model].search_fields]
 
     statuses = {
