@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.storage import Storage, default_storage
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from apps.evidence.models import EvidenceFile
@@ -32,7 +32,8 @@ EVIDENCE_PREFIX = "evidence"  # apps.evidence.models.evidence_upload_to stores e
 SWEEP_MIN_AGE = timedelta(hours=1)
 _LOOKUP_CHUNK = 500
 
-_in_flight = threading.local()  # files stored in this thread's open transactions: {(alias, name): storage}
+# Files stored in this thread's open transactions: {(alias, name): (storage, model, field of the row keeping it)}.
+_in_flight = threading.local()
 
 
 def stored_file_delete(storage: Storage, name: str) -> None:
@@ -47,17 +48,24 @@ def stored_file_delete_on_commit(*, storage: Storage, name: str, using: str) -> 
     transaction.on_commit(lambda: stored_file_delete(storage, name), using=using)
 
 
-def _pending() -> dict[tuple[str, str], Storage]:
-    files: dict[tuple[str, str], Storage] | None = getattr(_in_flight, "files", None)
+Tracked = tuple[Storage, type[models.Model], str]
+
+
+def _pending() -> dict[tuple[str, str], Tracked]:
+    files: dict[tuple[str, str], Tracked] | None = getattr(_in_flight, "files", None)
     if files is None:
         files = _in_flight.files = {}
     return files
 
 
-def stored_file_track(*, storage: Storage, name: str, using: str) -> None:
-    """A file just stored inside a transaction its caller commits: remembered until that commit."""
+def stored_file_track(
+    *, storage: Storage, name: str, using: str, model: type[models.Model] = EvidenceFile, field: str = "file"
+) -> None:
+    """A file just stored inside a transaction its caller commits: remembered until that commit. ``model`` and
+    ``field`` name the row that keeps it (an evidence file's by default; a verification statement's file is
+    kept by its statement)."""
     key = (using, name)
-    _pending()[key] = storage
+    _pending()[key] = (storage, model, field)
     transaction.on_commit(lambda: _pending().pop(key, None), using=using)
 
 
@@ -71,9 +79,9 @@ def stored_files_settle() -> None:
     If its row is not there (the transaction rolled back) the file is deleted; if the row is visible (a
     transaction still open, as in a test) it stays. A database that cannot answer leaves it to the sweep."""
     pending, _in_flight.files = _pending(), {}
-    for (using, name), storage in pending.items():
+    for (using, name), (storage, model, field) in pending.items():
         try:
-            kept = EvidenceFile.objects.using(using).filter(file=name).exists()
+            kept = model._default_manager.using(using).filter(**{field: name}).exists()
         except Exception:
             logger.warning("left evidence file %s to the sweep: its row could not be looked up", name, exc_info=True)
             continue

@@ -429,7 +429,11 @@ def verification_statement_record(
         raise
     if in_callers_transaction and statement.statement_file:
         stored_file_track(
-            storage=statement.statement_file.storage, name=statement.statement_file.name, using=DEFAULT_DB_ALIAS
+            storage=statement.statement_file.storage,
+            name=statement.statement_file.name,
+            using=DEFAULT_DB_ALIAS,
+            model=VerificationStatement,  # else the end of the request takes it for an evidence file's and deletes it
+            field="statement_file",
         )
     return statement
 
