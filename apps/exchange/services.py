@@ -17,6 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.access import Action, membership_actions
 from apps.accounts.enums import OrganizationKind
@@ -44,7 +45,8 @@ from apps.exchange.models import (
 from apps.exchange.workflow import START_REVIEW, TransitionError, submission_transition
 from apps.inventory.enums import DeclaredUnit
 
-_NOT_FOUND = _("No supplier with this short name or unified social credit code is registered.")
+# Lazy: a module-level string is evaluated at import, in whatever language is active then.
+_NOT_FOUND = gettext_lazy("No supplier with this short name or unified social credit code is registered.")
 
 
 def _require(membership: Membership, action: Action, *, kind: str) -> None:
@@ -83,10 +85,14 @@ def relationship_propose(*, membership: Membership, supplier_identifier: str, no
     with transaction.atomic():
         existing = SupplyRelationship.objects.select_for_update().filter(organization=buyer, supplier=supplier).first()
         if existing is not None and existing.status != RelationshipStatus.ENDED:
-            raise ValidationError(
-                {"supplier": [_("%(supplier)s is already one of your suppliers (%(status)s).")]},
-                code="duplicate",
-                params={"supplier": supplier.name, "status": RelationshipStatus(existing.status).label},
+            raise ValidationError(  # params inside: a dict of plain messages would show them uninterpolated
+                {
+                    "supplier": ValidationError(
+                        _("%(supplier)s is already one of your suppliers (%(status)s)."),
+                        code="duplicate",
+                        params={"supplier": supplier.name, "status": RelationshipStatus(existing.status).label},
+                    )
+                }
             )
         relationship = existing or SupplyRelationship(organization=buyer, supplier=supplier)
         relationship.status = RelationshipStatus.PENDING
@@ -187,14 +193,22 @@ def request_create(
         )
     if relationship.status != RelationshipStatus.ACTIVE:
         raise ValidationError(
-            {"supplier": [_("%(supplier)s has not accepted your supply relationship yet.")]},
-            code="relationship_not_active",
-            params={"supplier": relationship.supplier.name},
+            {
+                "supplier": ValidationError(
+                    _("%(supplier)s has not accepted your supply relationship yet."),
+                    code="relationship_not_active",
+                    params={"supplier": relationship.supplier.name},
+                )
+            }
         )
     today = today or timezone.localdate()
     if due_date < today:
         raise ValidationError(
-            {"due_date": [_("The due date %(date)s is in the past.")]}, code="due_in_past", params={"date": due_date}
+            {
+                "due_date": ValidationError(
+                    _("The due date %(date)s is in the past."), code="due_in_past", params={"date": due_date}
+                )
+            }
         )
     footprint_request = FootprintRequest(
         organization=membership.organization,
@@ -314,9 +328,13 @@ def verification_grant_add(
         grant = VerificationGrant.objects.select_for_update().filter(submission=submission, verifier=verifier).first()
         if grant is not None and grant.revoked_at is None:
             raise ValidationError(
-                {"verifier": [_("%(verifier)s can already read this version.")]},
-                code="duplicate",
-                params={"verifier": verifier.name},
+                {
+                    "verifier": ValidationError(
+                        _("%(verifier)s can already read this version."),
+                        code="duplicate",
+                        params={"verifier": verifier.name},
+                    )
+                }
             )
         if grant is None:
             grant = VerificationGrant(organization=membership.organization, submission=submission, verifier=verifier)
@@ -382,9 +400,11 @@ def verification_statement_record(
     today = today or timezone.localdate()
     if statement_date > today:
         raise ValidationError(
-            {"statement_date": [_("The statement's date %(date)s is in the future.")]},
-            code="future",
-            params={"date": statement_date},
+            {
+                "statement_date": ValidationError(
+                    _("The statement's date %(date)s is in the future."), code="future", params={"date": statement_date}
+                )
+            }
         )
     statement = VerificationStatement(
         organization=organization,
