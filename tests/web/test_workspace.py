@@ -171,6 +171,44 @@ def test_dashboard_query_count_does_not_grow_with_studies(
     assert with_one < cold_with_one <= 30
 
 
+def test_dashboard_query_count_does_not_grow_with_requests_or_proposals(supplier, library):
+    """The exchange sections (a supplier's open requests and proposals; a buyer's open requests, versions
+    waiting and accepted footprints) cost a fixed number of queries, however many rows they show."""
+    from apps.exchange.services import relationship_propose, request_create
+    from apps.exchange.workflow import submission_transition
+    from tests.exchange.builders import build_exchange, membership_of
+
+    exchange = build_exchange(supplier, library)
+    supplier_client = Client()
+    supplier_client.cookies["django_language"] = "en"
+    supplier_client.force_login(exchange.supplier_manager)
+    buyer_client = Client()
+    buyer_client.cookies["django_language"] = "en"
+    buyer_client.force_login(exchange.reviewer)
+    submission_transition(membership=exchange.reviewer_membership(), submission=exchange.submit(), name="accept")
+    few = (_count_queries(supplier_client), _count_queries(buyer_client))
+    for n in range(4):
+        buyer = factories.make_organization(kind=OrganizationKind.BUYER)
+        reviewer = factories.make_member(buyer, role=Role.REVIEWER)
+        relationship_propose(membership=membership_of(reviewer, buyer), supplier_identifier=supplier.slug)
+        request_create(
+            membership=exchange.reviewer_membership(),
+            relationship=exchange.relationship,
+            product_type="Meter",
+            product_code=f"M-{n}",
+            period_start=date(2025, 1, 1),
+            period_end=date(2025, 1, 31),
+            due_date=date(2025, 3, 1),
+            today=date(2025, 2, 1),
+        )
+
+    response = supplier_client.get(reverse("web:study-list"))
+    assert _html(response).count('class="request-row') == 4 and len(response.context["proposals"]) == 4
+    assert (_count_queries(supplier_client), _count_queries(buyer_client)) == few
+    assert few[1] <= 7  # session, user, memberships, open requests, versions waiting, accepted, unread notifications
+    assert _count_queries(buyer_client, cold=True) == few[1]  # nothing of a buyer's dashboard is cached
+
+
 def test_dashboard_buttons_follow_the_role(supplier, library):
     study = factories.make_study(supplier, library)
     copy_url = reverse("web:study-copy", args=[study.uuid])

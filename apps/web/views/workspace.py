@@ -30,6 +30,14 @@ from apps.accounts.enums import OrganizationKind
 from apps.accounts.models import Membership
 from apps.accounts.requests import request_membership, require_membership
 from apps.accounts.tenancy import StaleEditError, row_version
+from apps.exchange.enums import RelationshipStatus, RequestStatus
+from apps.exchange.selectors import (
+    accepted_recently,
+    relationships_for,
+    requests_for_buyer,
+    requests_for_supplier,
+    submissions_waiting_count,
+)
 from apps.footprints.checks import StudyChecks, study_checks_many
 from apps.footprints.enums import ComputationStatus
 from apps.footprints.marks import study_input_marks
@@ -170,6 +178,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # A staff account with no organization lands here after logging in: say why the page is empty.
         return render(request, "web/workspace/dashboard.html", {"organization": None})
     organization = membership.organization
+    if organization.kind == OrganizationKind.BUYER:
+        return _buyer_dashboard(request, membership)
     actions = membership_actions(membership)
     is_supplier = organization.kind == OrganizationKind.SUPPLIER
     states = study_statuses_for_organization(organization=organization)
@@ -200,7 +210,35 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "sites": sites,
         "study_count": len(states),
     }
-    with timezone.override(presentation.organization_timezone(organization)):
+    zone = presentation.organization_timezone(organization)
+    if is_supplier:
+        # What buyers ask for comes first: open requests (overdue ones marked) and proposals to answer.
+        today = timezone.localdate(timezone=zone)
+        context["open_requests"] = requests_for_supplier(
+            organization=organization, status=RequestStatus.OPEN, today=today
+        )
+        context["proposals"] = relationships_for(organization=organization, status=RelationshipStatus.PENDING)
+    with timezone.override(zone):
+        return render(request, "web/workspace/dashboard.html", context)
+
+
+def _buyer_dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """A buyer keeps no studies: its dashboard is its open requests, what waits for its review and the
+    footprints it accepted lately."""
+    organization = membership.organization
+    zone = presentation.organization_timezone(organization)
+    context = {
+        "organization": organization,
+        "is_supplier": False,
+        "is_buyer": True,
+        "can_request": Action.REVIEW in membership_actions(membership),
+        "open_requests": requests_for_buyer(
+            organization=organization, status=RequestStatus.OPEN, today=timezone.localdate(timezone=zone)
+        ),
+        "waiting_count": submissions_waiting_count(organization=organization),
+        "accepted": accepted_recently(organization=organization),
+    }
+    with timezone.override(zone):
         return render(request, "web/workspace/dashboard.html", context)
 
 
