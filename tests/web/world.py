@@ -21,7 +21,7 @@ from tests import factories
 
 SECRET = "ZZ-secret-owner-data"
 # Views that are not of one organization's data (the dashboard lists the caller's own).
-NOT_OBJECT_URLS = {"web:study-list", "web:organization-switch"}
+NOT_OBJECT_URLS = {"web:study-list", "web:organization-switch", "web:language-set"}
 
 
 def web_patterns() -> list[tuple[str, list[str]]]:
