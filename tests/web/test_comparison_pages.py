@@ -22,6 +22,7 @@ from apps.accounts.enums import Role
 from apps.web.views.comparison import formula_safe
 from tests import factories
 from tests.exchange.builders import build_exchange
+from tests.exchange.pending_translations import pending_chinese
 from tests.exchange.verification_builders import (
     add_supplier,
     grant,
@@ -315,3 +316,20 @@ def test_every_formula_prefix_is_neutralized_in_csv_text(text):
 @pytest.mark.parametrize("text", ["Hangzhou Meters", "1+1", "杭州仪表", ""])
 def test_other_text_is_left_alone(text):
     assert formula_safe(text) == text
+
+
+def test_the_export_headers_are_in_the_users_language(two):
+    hangzhou, *_rest = two
+    client = _client(hangzhou.reviewer)
+    client.cookies["django_language"] = "zh-hans"
+
+    with pending_chinese("verification-comparison"):
+        header = _csv_rows(client.get(reverse("web:comparison-csv")))[0]
+        sheet = _sheet(client.get(reverse("web:comparison-xlsx")))
+
+    assert header[1] == "产品型号"
+    assert header[7].startswith("E（") and "kg CO2e" in header[7] and "declared unit" not in header[7]
+    assert header[10] == "贡献项 1" and header[11] == "贡献项 1：占 E 的比例（0 至 1）"
+    assert header[17] == "已核查"
+    assert [cell.value for cell in sheet[1]] == header
+    assert sheet.title == "对比"
