@@ -6,15 +6,23 @@ records of all seven tables are merged newest first in one UNION query and pagin
 the records of the page are then read (one query per table on the page, plus one for the records
 they are compared with), and every label a page needs (materials, factors, users, ...) is
 resolved in bulk. No query is made per history record.
+
+Entries kept elsewhere (the exchange's transitions, comments and grants of the study: apps.exchange,
+a layer above this one) are merged in through a `TimelineSource` the caller passes: such a source
+is small (a study has tens of events, not tens of thousands of changes), so all its keys are read,
+and the history is read only in the window that can reach the page (`_MergedKeys`). Paging stays
+exact: page n of the merged timeline is what page n of one list of both would be.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
@@ -77,12 +85,74 @@ class TimelineEntry:
     label: str
     changes: tuple[FieldChange, ...]
     reason: str
+    url: str = ""  # a page the entry is about (an exchange event's submitted version), "" for none
 
 
 @dataclass(frozen=True)
 class Timeline:
     page: Page[Any]
     entries: list[TimelineEntry]
+
+
+class TimelineSource(Protocol):
+    """Entries of the study's timeline kept outside the history tables, merged in newest first."""
+
+    def keys(self) -> Sequence[tuple[datetime, int]]:
+        """Every entry's (when, id), newest first (ties: the higher id first)."""
+        ...
+
+    def entries(self, ids: Sequence[int]) -> Mapping[int, TimelineEntry]:
+        """The entries of those ids (one that vanished meanwhile may be missing)."""
+        ...
+
+
+# A merged key: ("history", when, history_id, table) or ("extra", when, id).
+MergedKey = tuple[Any, ...]
+
+
+class _MergedKeys:
+    """The history's keys and a small source's, newest first, as one list a `Paginator` can slice.
+
+    Of the first ``start`` entries of the merged list at most ``len(extra)`` are the source's, so the
+    history entries of a page [start, stop) are among history[start - len(extra) : stop]: only that
+    window of the history is read. A history key's position is its index plus the source's keys newer
+    than it; a source key's is its index plus the history keys newer than it, which is exact for every
+    key that lands on the page (the history before the window is all newer than the page)."""
+
+    def __init__(self, history: QuerySet[Any], extra: Sequence[tuple[datetime, int]]) -> None:
+        self._history = history
+        self._extra = list(extra)
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self._history.count() + len(self._extra)
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[MergedKey]:
+        start, stop = index.start or 0, index.stop if index.stop is not None else self.count()
+        if not self._extra:
+            return [("history", *row) for row in self._history[start:stop]]
+        low = max(0, start - len(self._extra))
+        window = list(self._history[low:stop])
+        # Sort keys, newest first: at the same instant a history record before an event.
+        history_keys = [
+            ((when, 1, history_id), ("history", when, history_id, table)) for when, history_id, table in window
+        ]
+        extra_keys = [((when, 0, extra_id), ("extra", when, extra_id)) for when, extra_id in self._extra]
+        extra_ascending = sorted(sort_key for sort_key, _key in extra_keys)
+        history_ascending = sorted(sort_key for sort_key, _key in history_keys)
+        placed: list[tuple[int, MergedKey]] = []
+        for offset, (sort_key, history_key) in enumerate(history_keys):
+            newer = len(extra_ascending) - bisect_right(extra_ascending, sort_key)
+            placed.append((low + offset + newer, history_key))
+        for offset, (sort_key, extra_key) in enumerate(extra_keys):
+            newer = low + len(history_ascending) - bisect_right(history_ascending, sort_key)
+            placed.append((offset + newer, extra_key))
+        return [merged for position, merged in sorted(placed, key=lambda item: item[0]) if start <= position < stop]
 
 
 def _history_of(model: type[models.Model], study: Study) -> QuerySet[Any]:
@@ -141,11 +211,21 @@ def _field_order(model: type[models.Model]) -> dict[str, int]:
     return {field.name: index for index, field in enumerate(model._meta.fields)}
 
 
-def study_timeline(*, study: Study, page: int | str | None = 1, per_page: int = PER_PAGE) -> Timeline:
-    """One page of the study's history, newest first."""
-    paginator = Paginator(_merged(study), per_page)
+def study_timeline(
+    *,
+    study: Study,
+    page: int | str | None = 1,
+    per_page: int = PER_PAGE,
+    extra: TimelineSource | None = None,
+) -> Timeline:
+    """One page of the study's history, newest first, with the entries of ``extra`` merged in."""
+    merged = _MergedKeys(_merged(study), extra.keys() if extra is not None else [])
+    paginator: Paginator[MergedKey] = Paginator(merged, per_page)  # type: ignore[arg-type]
     current = paginator.get_page(page)
-    keys: list[tuple[str, int]] = [(kind, history_id) for _when, history_id, kind in current.object_list]
+    page_keys: list[MergedKey] = list(current.object_list)
+    keys: list[tuple[str, int]] = [(key[3], key[2]) for key in page_keys if key[0] == "history"]
+    extra_ids = [key[2] for key in page_keys if key[0] == "extra"]
+    extra_entries = extra.entries(extra_ids) if extra is not None and extra_ids else {}
 
     ids_by_kind: dict[str, list[int]] = defaultdict(list)
     for kind, history_id in keys:
@@ -185,7 +265,13 @@ def study_timeline(*, study: Study, page: int | str | None = 1, per_page: int = 
 
     actions = {"+": ("created", _("created")), "~": ("changed", _("changed")), "-": ("deleted", _("deleted"))}
     entries: list[TimelineEntry] = []
-    for key in keys:
+    for merged_key in page_keys:
+        if merged_key[0] == "extra":
+            found = extra_entries.get(merged_key[2])
+            if found is not None:
+                entries.append(found)
+            continue
+        key = (merged_key[3], merged_key[2])
         record = records.get(key)
         if record is None:  # deleted from the history table between the two queries
             continue

@@ -1,4 +1,5 @@
-"""A study's evidence files (list, upload, delete, download) and its timeline.
+"""A study's evidence files (list, upload, delete, download) and its timeline (the history of its rows
+and its exchange events: submissions, transitions, comments once returned, verification grants).
 
 Thin: every view opens the study with ``study_access`` (a foreign study is a 404, a write by a
 viewer a 403), calls a selector or a service, and renders in the organization's time zone. A
@@ -28,6 +29,7 @@ from apps.evidence.access import evidence_access, evidence_in_study
 from apps.evidence.selectors import evidence_rows, evidence_targets
 from apps.evidence.services import evidence_add, evidence_delete
 from apps.evidence.timeline import study_timeline
+from apps.exchange.timeline import study_exchange_timeline
 from apps.inventory.access import study_access
 from apps.inventory.models import Study
 from apps.inventory.services.editable import study_is_editable
@@ -151,7 +153,10 @@ def timeline(request: HttpRequest, study_uuid: UUID) -> HttpResponse:
     access = study_access(membership=require_membership(request), study_uuid=study_uuid)
     study = access.obj
     with timezone.override(presentation.organization_timezone(study.organization)):
-        result = study_timeline(study=study, page=request.GET.get("page") or 1)
+        # The exchange's events of the study merged in, one list paged as one (apps.evidence.timeline).
+        result = study_timeline(
+            study=study, page=request.GET.get("page") or 1, extra=study_exchange_timeline(study=study)
+        )
         context = {
             "organization": study.organization,
             "study": study,
