@@ -28,10 +28,18 @@ SUPPLIER2 = {
     "timezone": "Asia/Shanghai",
 }
 
+# A third-party verification body: it sees only the submitted version the supplier lets it read, and records
+# its verification statement on it.
+VERIFICATION_BODY = {
+    "slug": "demo-cert-centre",
+    "name": "示范认证中心 / Demo Certification Centre",
+    "timezone": "Asia/Shanghai",
+}
+
 
 class Login(NamedTuple):
     username: str
-    organization: str  # "supplier", "supplier2", "buyer" or "" (superuser only)
+    organization: str  # "supplier", "supplier2", "buyer", "verification_body" or "" (superuser only)
     role: str
     full_name: str
 
@@ -40,8 +48,12 @@ LOGINS = (
     Login("admin", "", "", "Demo administrator"),
     Login("supplier-manager", "supplier", Role.MANAGER, "王经理 Wang (manager)"),
     Login("supplier-editor", "supplier", Role.EDITOR, "李工 Li (data editor)"),
-    Login("verifier", "supplier", Role.VERIFIER, "赵审核 Zhao (third-party verifier)"),
+    # The supplier's own auditor, who traces and recomputes its numbers (read-only); the third-party
+    # verifier is "auditor", of the verification body.
+    Login("verifier", "supplier", Role.VERIFIER, "赵内审 Zhao (internal auditor)"),
     Login("buyer-reviewer", "buyer", Role.REVIEWER, "陈主管 Chen (procurement reviewer)"),
+    Login("buyer-manager", "buyer", Role.MANAGER, "刘处长 Liu (procurement manager)"),
+    Login("auditor", "verification_body", Role.VERIFIER, "吴审核员 Wu (lead verifier, Demo Certification Centre)"),
     Login("supplier2-manager", "supplier2", Role.MANAGER, "周经理 Zhou (manager, second supplier)"),
     # A consultant who keeps the data of both suppliers: switches organization in the header.
     Login("consultant", "supplier", Role.EDITOR, "孙顾问 Sun (consultant)"),
@@ -318,3 +330,113 @@ BOM2 = (
 )
 # kWh entered by hand for the year (meter readings not connected yet); the other stages are still missing.
 STAGES2_MANUAL_KWH = {1: "1800", 2: "4200", 3: "5000", 4: "21000", 5: "39000", 6: "1500"}
+
+
+# The footprint exchange (issue "Footprint requests and review"). The buyer keeps both suppliers; its
+# reviewer asks each for a 2025 footprint. The supplier's main study is returned once (the relay is valued
+# with the library default), fixed, accepted as version 2 and verified; a variant with a 4G module is
+# returned with comments and stays so; the second supplier has not answered yet.
+RELATIONSHIP_NOTE = "Framework agreement for smart meters, 2025-2027 (demo)."
+
+
+class Request(NamedTuple):
+    product_type: str
+    product_code: str
+    due_in_days: int  # from the day the demo is loaded
+    message: str
+
+
+SINGLE_PHASE = "单相智能电能表 / Single-phase smart meter"
+REQUEST_MAIN = Request(
+    SINGLE_PHASE,
+    "DDZY-D1",
+    30,
+    "Please submit the cradle-to-gate footprint of one DDZY-D1 meter made in 2025 (ISO 14067), for the "
+    "2026 framework tender. A verified footprint scores higher.",
+)
+REQUEST_VARIANT = Request(
+    SINGLE_PHASE,
+    "DDZY-D2",
+    30,
+    "The same for the DDZY-D2 variant with the 4G module, 2025 production.",
+)
+REQUEST_SUPPLIER2 = Request(
+    "三相智能电能表 / Three-phase smart meter",
+    "DTZY-T3",
+    45,
+    "Please submit the cradle-to-gate footprint of one DTZY-T3 meter made in 2025 (ISO 14067).",
+)
+
+
+class Comment(NamedTuple):
+    line_key: str  # the line's key in the result breakdown; "" for the whole version
+    body: str
+
+
+MAIN_V1_NOTE = "2025 footprint of the DDZY-D1 meter, from a full year of stage meter readings."
+MAIN_V1_COMMENTS = (
+    Comment(
+        "material/18",
+        "The latching relay is valued with the library default (0.40 kgCO2e per piece), and it is one of the "
+        "largest parts. Your relay maker declares the footprint of this relay: please use that primary factor.",
+    ),
+)
+MAIN_V1_RETURN = "Thank you, the rest is complete. Please value the relay with its maker's figure and resubmit."
+# How the supplier answers: its own factor for the relay, from the maker's declaration, and the line marked
+# supplier-specific. Invented demo values, like SUPPLIER_FACTORS.
+RELAY_MATERIAL_NO = 18
+RELAY_FACTOR = {
+    "name_zh": "磁保持继电器 60 A",
+    "name_en": "60 A latching relay",
+    "value": "0.46",
+    "low": "0.41",
+    "high": "0.51",
+    "unit": "kgCO2e/piece",
+    "source": "Illustrative demo value standing in for the relay maker's ISO 14067 declaration (not a real one)",
+    "notes": "50 g relay with silver-alloy contacts; cradle to the maker's gate.",
+}
+RELAY_LINE_NOTES = "60 A latching relay; factor from the relay maker's declaration (asked for in the review)"
+MAIN_V2_NOTE = "Version 2: the relay is valued with its maker's declared footprint, as asked."
+STATEMENT = {
+    "scope": "Cradle-to-gate partial carbon footprint of one DDZY-D1 single-phase smart meter made at the Demo "
+    "plant in 2025: the 32 materials of the bill of materials with their inbound transport, the 26 manufacturing "
+    "and support stages (metered electricity), fuels and waste, as submitted in version 2.",
+    "opinion_text": "Based on the procedures performed and the evidence obtained, nothing has come to our attention "
+    "that causes us to believe that the carbon footprint of version 2 is not fairly stated, in all material "
+    "respects, in accordance with ISO 14067:2018. (Demo statement.)",
+}
+
+# The supplier's variant with a 4G module: the same bill of materials, made on a separate line of the plant
+# (its own site, so its electricity entered by hand does not meet the main line's meters), 2025.
+PRODUCT_VARIANT = {
+    "name": "单相智能电能表（4G 模块）/ Single-phase smart meter with 4G module",
+    "model_code": "DDZY-D2",
+    "mass_kg": "0.68",
+    "description": "DDZY-D1 with a 4G communication module, for remote reading (demo).",
+}
+SITE_VARIANT = {
+    "code": "demo-plant-4g",
+    "name": "Demo plant, 4G meter line",
+    "address": "Hangzhou, Zhejiang (fictitious)",
+    "grid_region": "East China grid",
+}
+STUDY_VARIANT = {
+    "name": "DDZY-D2 single-phase smart meter with 4G module, 2025",
+    "units_produced": "150000",
+    "description": "Demo study of the 4G variant: the DDZY-D1 bill of materials and each stage's electricity "
+    "for 2025 entered by hand (the line's sub-meters are not connected yet).",
+}
+GRID_FACTOR_VARIANT = ("China grid electricity factors", "2026.1", "electricity.cn.east.2023")
+VARIANT_V1_NOTE = "2025 footprint of the DDZY-D2 meter; electricity from the line's monthly sub-meter notes."
+VARIANT_V1_COMMENTS = (
+    Comment(
+        "material/17",
+        "The 4G module brings its own DC-DC converter and LDO: two power conversion chips per meter is the "
+        "DDZY-D1 figure. Please check the bill of materials of the 4G variant.",
+    ),
+    Comment(
+        "stage/19",
+        "High-temperature aging is one hand-entered total for the year, the same per meter as the DDZY-D1 line, "
+        "although the 4G meters age for 48 h instead of 24 h. Please enter the sub-meter's monthly values.",
+    ),
+)

@@ -1,5 +1,11 @@
-"""Load the demo: a meter supplier, a grid buyer, their users, and a complete 2025 study of the
-single-phase smart meter with a year of 15-minute stage readings and an hourly grid factor.
+"""Load the demo: a meter supplier, a grid buyer, a verification body, their users, a complete 2025
+study of the single-phase smart meter with a year of 15-minute stage readings and an hourly grid
+factor, and the footprint exchange between them (issue "Footprint requests and review").
+
+The exchange is made the way people make it on the pages, through the exchange's services and
+state machine: the buyer keeps both suppliers; the main study is computed, submitted, returned with
+comments, fixed, computed and submitted again, accepted and verified; a variant study is submitted
+and returned with comments; the second supplier's request is still open.
 
 Everything is written in one transaction, so a failed load leaves nothing behind; a second run
 finds the demo supplier and only reports the logins. Tables live in data, time series in
@@ -9,14 +15,15 @@ profiles; this module only writes.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from apps.accounts.enums import OrganizationKind
 from apps.accounts.models import Membership, Organization
@@ -30,17 +37,41 @@ from apps.demo.profiles import (
     hourly_points,
     stage_energies,
 )
+from apps.exchange.enums import (
+    AssuranceLevel,
+    RelationshipStatus,
+    RequestStatus,
+    SubmissionState,
+    VerificationOpinion,
+    VerificationStandard,
+)
+from apps.exchange.models import FootprintRequest, Submission, SupplyRelationship, VerificationStatement
+from apps.exchange.services import (
+    comment_add,
+    relationship_accept,
+    relationship_propose,
+    request_create,
+    verification_grant_add,
+    verification_statement_record,
+)
+from apps.exchange.workflow import submission_create, submission_transition
 from apps.factors.library import dataset_parse, dataset_store, library_load_all
 from apps.factors.models import ElectricityFactorSeries, EmissionFactor, FactorDataset
 from apps.factors.series import series_points_bulk_upsert
-from apps.footprints.services import footprint_request
+from apps.factors.services import own_factor_create
+from apps.footprints.enums import ComputationStatus
+from apps.footprints.models import FootprintComputation
+from apps.footprints.services import footprint_compute, footprint_request
+from apps.inventory.enums import DataSource
 from apps.inventory.models import BomLine, Product, Site, Study, StudyStage, TransportLeg
-from apps.inventory.services.bom import bom_line_set_for_material
+from apps.inventory.services.bom import bom_line_set_for_material, bom_line_update, transport_leg_add
 from apps.inventory.services.studies import product_create, site_create, study_create
 from apps.ledger.enums import ReadingSource
 from apps.ledger.manual import stage_electricity_manual_set
 from apps.ledger.models import FuelEntry, WasteEntry
 from apps.ledger.services import metering_point_create, readings_insert_run
+
+YEAR_END = YEAR_START + timedelta(days=DAYS_IN_YEAR)
 
 
 @dataclass(frozen=True)
@@ -52,6 +83,20 @@ class LoginRow:
 
 
 @dataclass(frozen=True)
+class ExchangeCounts:
+    """What the demo's buyer has in its exchange, as the command prints it."""
+
+    relationships: int = 0  # active
+    requests: int = 0
+    open_requests: int = 0
+    fulfilled_requests: int = 0
+    versions: int = 0
+    accepted: int = 0
+    returned: int = 0
+    statements: int = 0
+
+
+@dataclass(frozen=True)
 class DemoOutcome:
     created: bool
     logins: list[LoginRow]
@@ -60,11 +105,15 @@ class DemoOutcome:
     plant_kwh: Decimal = Decimal(0)  # metered, before allocation
     kwh_per_meter: Decimal = Decimal(0)  # allocated to the study's product, per declared unit
     seconds: float = 0.0
-    computation_id: int | None = None
+    computation_id: int | None = None  # the main study's latest computation (succeeded), if computed
+    e_per_declared_unit: Decimal | None = None  # its E, kg CO2e: the accepted version's
+    exchange: ExchangeCounts = field(default_factory=ExchangeCounts)
 
 
-def demo_load(*, days: int = DAYS_IN_YEAR, request_computation: bool = True) -> DemoOutcome:
-    """Create the demo unless its supplier exists. `days` shortens the readings (tests)."""
+def demo_load(*, days: int = DAYS_IN_YEAR, compute: bool = True) -> DemoOutcome:
+    """Create the demo unless its supplier exists. `days` shortens the 15-minute readings (tests; the rest
+    of the year is then one reading per stage). `compute=False` computes and submits nothing: the exchange
+    is then its relationships and open requests."""
     started = time.perf_counter()
     if Organization.objects.filter(slug=data.SUPPLIER["slug"]).exists():
         return DemoOutcome(created=False, logins=_login_rows())
@@ -73,7 +122,9 @@ def demo_load(*, days: int = DAYS_IN_YEAR, request_computation: bool = True) -> 
         supplier = Organization.objects.create(kind=OrganizationKind.SUPPLIER, **data.SUPPLIER)
         buyer = Organization.objects.create(kind=OrganizationKind.BUYER, **data.BUYER)
         supplier2 = Organization.objects.create(kind=OrganizationKind.SUPPLIER, **data.SUPPLIER2)
-        users = _users({"supplier": supplier, "buyer": buyer, "supplier2": supplier2})
+        body = Organization.objects.create(kind=OrganizationKind.VERIFIER, **data.VERIFICATION_BODY)
+        organizations = {"supplier": supplier, "buyer": buyer, "supplier2": supplier2, "verification_body": body}
+        users = _users(organizations)
         dataset_store(dataset_parse(data.SUPPLIER_FACTORS, origin="demo supplier factors"), organization=supplier)
         study = _study(supplier, users["supplier-manager"])
         defaults = {f.code: f for f in EmissionFactor.objects.filter(dataset=study.factor_dataset)}
@@ -81,9 +132,9 @@ def demo_load(*, days: int = DAYS_IN_YEAR, request_computation: bool = True) -> 
         readings, plant_mwh, allocated_mwh = _stages_and_readings(study, days, users["supplier-editor"])
         _ledger(study, defaults)
         _second_supplier(users["supplier2-manager"])
-        computation_id = None
-        if request_computation:
-            computation_id = footprint_request(study=study, requested_by=users["supplier-manager"]).pk
+        variant = _variant_study(supplier, users["supplier-manager"], defaults)
+        computation = _exchange(organizations, users, study=study, variant=variant, compute=compute)
+        counts = _exchange_counts(buyer)
     kwh = Decimal(allocated_mwh).scaleb(-6)
     return DemoOutcome(
         created=True,
@@ -93,7 +144,9 @@ def demo_load(*, days: int = DAYS_IN_YEAR, request_computation: bool = True) -> 
         plant_kwh=Decimal(plant_mwh).scaleb(-6),
         kwh_per_meter=(kwh / study.units_produced).quantize(Decimal("0.0001")),
         seconds=time.perf_counter() - started,
-        computation_id=computation_id,
+        computation_id=computation.pk if computation else None,
+        e_per_declared_unit=Decimal(computation.result.totals["e"]) if computation and computation.result else None,
+        exchange=counts,
     )
 
 
@@ -107,6 +160,7 @@ def _login_rows() -> list[LoginRow]:
         "supplier": data.SUPPLIER["name"],
         "supplier2": data.SUPPLIER2["name"],
         "buyer": data.BUYER["name"],
+        "verification_body": data.VERIFICATION_BODY["name"],
         "": "(superuser)",
     }
     return [
@@ -236,6 +290,22 @@ def _stages_and_readings(study: Study, days: int, editor: User) -> tuple[int, in
             created_by=editor,
             description="Demo: synthetic 15-minute readings (seeded model, apps/demo/profiles.py)",
         )
+        if days < DAYS_IN_YEAR:
+            # A shortened load (tests) keeps the study complete: the rest of the year is one reading of what
+            # the model's year holds beyond the days loaded, as a meter's billing export would give it.
+            rest_start = YEAR_START + timedelta(days=days)
+            rest = max(0, int(kwh_year * 1_000_000) - sum(energies))
+            readings_insert_run(
+                organization=org,
+                metering_point=point,
+                start=rest_start,
+                step_seconds=int((YEAR_END - rest_start).total_seconds()),
+                milliwatt_hours=[rest],
+                source=ReadingSource.IMPORT,
+                created_by=editor,
+                description=f"Demo: the rest of 2025 as one reading (loaded with {days} days of 15-minute readings)",
+            )
+            energies = [*energies, rest]
         count += len(energies)
         plant += sum(energies)
         allocated += int(sum(energies) * share)
@@ -313,3 +383,206 @@ def _second_supplier(manager: User) -> Study:
             study=study, stage=stages[no], total_kwh=Decimal(kwh), monthly_kwh=None, user=manager
         )
     return study
+
+
+def _variant_study(supplier: Organization, manager: User, factors: dict[str, EmissionFactor]) -> Study:
+    """The supplier's 4G variant, complete, through the services the pages use: the main study's bill of
+    materials and transport, and each stage's 2025 electricity entered by hand on its own line (site)."""
+    product = product_create(
+        organization=supplier,
+        name=data.PRODUCT_VARIANT["name"],
+        model_code=data.PRODUCT_VARIANT["model_code"],
+        description=data.PRODUCT_VARIANT["description"],
+        mass_kg=Decimal(data.PRODUCT_VARIANT["mass_kg"]),
+        user=manager,
+    )
+    site = site_create(organization=supplier, user=manager, **data.SITE_VARIANT)
+    name, version = data.DEFAULTS_DATASET
+    grid_dataset, grid_version, grid_code = data.GRID_FACTOR_VARIANT
+    units = Decimal(data.STUDY_VARIANT["units_produced"])
+    study = study_create(
+        organization=supplier,
+        product=product,
+        site=site,
+        name=data.STUDY_VARIANT["name"],
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        units_produced=units,
+        factor_dataset=FactorDataset.objects.get(organization=None, name=name, version=version),
+        electricity_factor=EmissionFactor.objects.get(
+            dataset__organization=None, dataset__name=grid_dataset, dataset__version=grid_version, code=grid_code
+        ),
+        description=data.STUDY_VARIANT["description"],
+        user=manager,
+    )
+    materials = Material.objects.in_bulk(field_name="no")
+    for row in data.BOM:
+        line = bom_line_set_for_material(
+            study=study,
+            material=materials[row.material_no],
+            quantity=Decimal(row.quantity),
+            loss_rate=Decimal(row.loss_rate),
+            unit_mass_kg=Decimal(row.unit_mass_kg),
+            data_source=row.data_source,
+            notes=row.notes,
+            user=manager,
+        )
+        for code, km in row.legs:
+            transport_leg_add(
+                line=line,
+                mode=_mode(code),
+                distance_km=Decimal(km),
+                mass_kg=Decimal(row.unit_mass_kg) * Decimal(row.quantity),
+                factor=factors[code],
+                data_source=row.data_source,
+                user=manager,
+            )
+    stages = ProcessStage.objects.in_bulk(field_name="no")
+    for stage_row in data.STAGES:
+        stage_electricity_manual_set(
+            study=study,
+            stage=stages[stage_row.no],
+            total_kwh=Decimal(stage_row.kwh_per_meter) * units,
+            monthly_kwh=None,
+            user=manager,
+        )
+    return study
+
+
+def _member(user: User, organization: Organization) -> Membership:
+    return Membership.objects.select_related("organization", "user").get(user=user, organization=organization)
+
+
+def _compute(study: Study, user: User) -> FootprintComputation:
+    """Compute now, through the path the compute button takes (the worker's message, sent once this load
+    commits, then finds the computation done and does nothing)."""
+    computation = footprint_compute(computation_id=footprint_request(study=study, requested_by=user).pk)
+    if computation.status != ComputationStatus.SUCCEEDED:
+        raise RuntimeError(f"The demo study {study.name!r} did not compute: {computation.error_message}")
+    study.refresh_from_db()
+    return computation
+
+
+def _comment(reviewer: Membership, submission: Submission, comments: tuple[data.Comment, ...]) -> None:
+    labels = {row["key"]: row.get("label", "") for row in submission.result.breakdown}
+    for comment in comments:
+        comment_add(
+            membership=reviewer,
+            submission=submission,
+            body=comment.body,
+            line_key=comment.line_key,
+            line_label=labels.get(comment.line_key, ""),
+        )
+
+
+def _request(reviewer: Membership, relationship: SupplyRelationship, row: data.Request) -> FootprintRequest:
+    return request_create(
+        membership=reviewer,
+        relationship=relationship,
+        product_type=row.product_type,
+        product_code=row.product_code,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        due_date=timezone.localdate() + timedelta(days=row.due_in_days),
+        message=row.message,
+    )
+
+
+def _exchange(
+    organizations: dict[str, Organization], users: dict[str, User], *, study: Study, variant: Study, compute: bool
+) -> FootprintComputation | None:
+    """The buyer's exchange with both suppliers; returns the main study's latest computation (None when
+    nothing is computed)."""
+    supplier, buyer = organizations["supplier"], organizations["buyer"]
+    supplier2, body = organizations["supplier2"], organizations["verification_body"]
+    reviewer = _member(users["buyer-reviewer"], buyer)
+    manager = _member(users["supplier-manager"], supplier)
+    relationships = {}
+    for organization, manager_name in ((supplier, "supplier-manager"), (supplier2, "supplier2-manager")):
+        proposed = relationship_propose(
+            membership=reviewer, supplier_identifier=organization.slug, note=data.RELATIONSHIP_NOTE
+        )
+        relationships[organization.pk] = relationship_accept(
+            membership=_member(users[manager_name], organization), relationship=proposed
+        )
+    main_request = _request(reviewer, relationships[supplier.pk], data.REQUEST_MAIN)
+    variant_request = _request(reviewer, relationships[supplier.pk], data.REQUEST_VARIANT)
+    _request(reviewer, relationships[supplier2.pk], data.REQUEST_SUPPLIER2)
+    if not compute:
+        return None
+
+    # Version 1 of the main study, returned: the relay is valued with the library default.
+    _compute(study, manager.user)
+    first = submission_create(membership=manager, footprint_request=main_request, study=study, note=data.MAIN_V1_NOTE)
+    _comment(reviewer, first, data.MAIN_V1_COMMENTS)
+    submission_transition(membership=reviewer, submission=first, name="return", comment=data.MAIN_V1_RETURN)
+
+    # The supplier records the relay maker's factor and marks the line supplier-specific, then resubmits.
+    study.refresh_from_db()
+    relay = Material.objects.get(no=data.RELAY_MATERIAL_NO)
+    factor = data.RELAY_FACTOR
+    own_factor_create(
+        organization=supplier,
+        material=relay,
+        name_zh=factor["name_zh"],
+        name_en=factor["name_en"],
+        value=Decimal(factor["value"]),
+        unit=factor["unit"],
+        low=Decimal(factor["low"]),
+        high=Decimal(factor["high"]),
+        source=factor["source"],
+        notes=factor["notes"],
+        user=manager.user,
+    )
+    line = BomLine.objects.get(study=study, material=relay)
+    bom_line_update(
+        study=study,
+        line=line,
+        quantity=line.quantity,
+        loss_rate=line.loss_rate,
+        factor=None,  # the supplier's own factor for the material now resolves
+        data_source=DataSource.SUPPLIER_SPECIFIC,
+        unit_mass_kg=line.unit_mass_kg,
+        notes=data.RELAY_LINE_NOTES,
+        expected_version=None,
+        user=manager.user,
+    )
+    computation = _compute(study, manager.user)
+    second = submission_create(membership=manager, footprint_request=main_request, study=study, note=data.MAIN_V2_NOTE)
+    submission_transition(membership=reviewer, submission=second, name="start_review")
+    submission_transition(membership=reviewer, submission=second, name="accept")
+    verification_grant_add(membership=manager, submission=second, verifier_identifier=body.slug)
+    verification_statement_record(
+        membership=_member(users["auditor"], body),
+        submission=second,
+        standard=VerificationStandard.ISO_14067,
+        assurance_level=AssuranceLevel.LIMITED,
+        scope=data.STATEMENT["scope"],
+        statement_date=timezone.localdate(),
+        opinion=VerificationOpinion.UNMODIFIED,
+        opinion_text=data.STATEMENT["opinion_text"],
+    )
+
+    # The variant: submitted, commented on a material and a stage, returned; it stays returned.
+    _compute(variant, manager.user)
+    returned = submission_create(
+        membership=manager, footprint_request=variant_request, study=variant, note=data.VARIANT_V1_NOTE
+    )
+    _comment(reviewer, returned, data.VARIANT_V1_COMMENTS)
+    submission_transition(membership=reviewer, submission=returned, name="return")
+    return computation
+
+
+def _exchange_counts(buyer: Organization) -> ExchangeCounts:
+    requests = FootprintRequest.objects.filter(organization=buyer)
+    versions = Submission.objects.filter(request__organization=buyer)
+    return ExchangeCounts(
+        relationships=SupplyRelationship.objects.filter(organization=buyer, status=RelationshipStatus.ACTIVE).count(),
+        requests=requests.count(),
+        open_requests=requests.filter(status=RequestStatus.OPEN).count(),
+        fulfilled_requests=requests.filter(status=RequestStatus.FULFILLED).count(),
+        versions=versions.count(),
+        accepted=versions.filter(state=SubmissionState.ACCEPTED).count(),
+        returned=versions.filter(state=SubmissionState.RETURNED).count(),
+        statements=VerificationStatement.objects.filter(submission__request__organization=buyer).count(),
+    )

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from apps.demo.demo import DemoOutcome, demo_load
 from apps.demo.profiles import DAYS_IN_YEAR
+from apps.footprints.display import significant
 
 URL = "http://127.0.0.1:8000/"
 
@@ -19,10 +20,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--days", type=int, default=DAYS_IN_YEAR, help="Days of 15-minute readings from 1 Jan 2025 (1-365)."
         )
-        parser.add_argument("--no-compute", action="store_true", help="Do not request a footprint computation.")
+        parser.add_argument(
+            "--no-compute",
+            action="store_true",
+            help="Compute and submit nothing (faster): the exchange is then its relationships and open requests.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        outcome = demo_load(days=options["days"], request_computation=not options["no_compute"])
+        outcome = demo_load(days=options["days"], compute=not options["no_compute"])
         if outcome.created:
             self._summary(outcome)
         else:
@@ -37,8 +42,18 @@ class Command(BaseCommand):
             f"  {study.bom_lines.count()} BOM lines, {study.stages.count()} stages, {outcome.readings:,} readings, "
             f"{outcome.plant_kwh:,.0f} kWh metered, {outcome.kwh_per_meter} kWh per meter after allocation"
         )
-        if outcome.computation_id:
-            self.stdout.write(f"  Footprint computation #{outcome.computation_id} queued (needs a running worker).")
+        if outcome.computation_id and outcome.e_per_declared_unit is not None:
+            self.stdout.write(
+                f"  Footprint computation #{outcome.computation_id} succeeded: "
+                f"E = {significant(outcome.e_per_declared_unit)} kg CO2e per meter"
+            )
+        counts = outcome.exchange
+        self.stdout.write(
+            f"  Exchange: {counts.relationships} active supply relationships, {counts.requests} requests "
+            f"({counts.fulfilled_requests} fulfilled, {counts.open_requests} open), {counts.versions} submitted "
+            f"versions ({counts.accepted} accepted, {counts.returned} returned), "
+            f"{counts.statements} verification statements"
+        )
 
     def _logins(self, outcome: DemoOutcome) -> None:
         rows = [("username", "password", "role", "organization")]
