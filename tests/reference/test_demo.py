@@ -384,7 +384,7 @@ def test_load_demo_command_prints_the_exchange_and_the_logins(db, capsys):
     assert re.search(rf"Footprint computation #\d+ succeeded: E = {e:.3f} kg CO2e per meter", out)
     assert (
         "Exchange: 2 active supply relationships, 3 requests (1 fulfilled, 2 open), 3 submitted versions "
-        "(1 accepted, 2 returned), 1 verification statements"
+        "(1 accepted, 2 returned), 1 verification statement"
     ) in out
     assert "The demo is already loaded." in out
     assert len(re.findall(r"^buyer-reviewer +carbonfoot-demo +reviewer ", out, flags=re.M)) == 2

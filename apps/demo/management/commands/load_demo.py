@@ -18,7 +18,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--days", type=int, default=DAYS_IN_YEAR, help="Days of 15-minute readings from 1 Jan 2025 (1-365)."
+            "--days",
+            type=int,
+            default=DAYS_IN_YEAR,
+            help="Days of 15-minute readings from 1 Jan 2025 (1-365); the rest of the year is one reading per meter.",
         )
         parser.add_argument(
             "--no-compute",
@@ -49,10 +52,11 @@ class Command(BaseCommand):
             )
         counts = outcome.exchange
         self.stdout.write(
-            f"  Exchange: {counts.relationships} active supply relationships, {counts.requests} requests "
-            f"({counts.fulfilled_requests} fulfilled, {counts.open_requests} open), {counts.versions} submitted "
-            f"versions ({counts.accepted} accepted, {counts.returned} returned), "
-            f"{counts.statements} verification statements"
+            f"  Exchange: {_count(counts.relationships, 'active supply relationship')}, "
+            f"{_count(counts.requests, 'request')} "
+            f"({counts.fulfilled_requests} fulfilled, {counts.open_requests} open), "
+            f"{_count(counts.versions, 'submitted version')} ({counts.accepted} accepted, {counts.returned} returned), "
+            f"{_count(counts.statements, 'verification statement')}"
         )
 
     def _logins(self, outcome: DemoOutcome) -> None:
@@ -62,3 +66,7 @@ class Command(BaseCommand):
         for row in rows:
             self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
         self.stdout.write(f"\nOpen {URL}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
