@@ -35,6 +35,7 @@ from apps.catalog.models import Material
 from apps.engine import units
 from apps.evidence.enums import EvidenceKind
 from apps.evidence.services import evidence_add
+from apps.exchange.selectors_comments import OpenComment, OpenComments, open_comments_for_study
 from apps.factors.models import EmissionFactor
 from apps.factors.services import own_factor_create
 from apps.footprints.marks import study_input_marks
@@ -133,6 +134,7 @@ class GridRow:
     leg_form: TransportLegForm | None = None
     legs_open: bool = False  # shown inline; otherwise fetched when the user opens them (bom_line_legs)
     saved: bool = False
+    comments: list[OpenComment] = field(default_factory=list)  # the buyer's, once a version is returned
 
     @property
     def version(self) -> str:
@@ -300,7 +302,15 @@ def _grid_context(study: Study, access: Access[Study], grid: Grid, **extra: Any)
     return context
 
 
+def _with_comments(grid: Grid, comments: OpenComments) -> Grid:
+    """Each row with the buyer's comments on its line (apps.exchange.selectors_comments)."""
+    for row in grid.rows:
+        row.comments = comments.for_row(row.key)
+    return grid
+
+
 def _render_grid(request: HttpRequest, study: Study, access: Access[Study], grid: Grid, **extra: Any) -> HttpResponse:
+    _with_comments(grid, open_comments_for_study(study=study))
     return render(request, "web/bom/grid.html", _grid_context(study, access, grid, **extra))
 
 
@@ -311,17 +321,19 @@ def _render_grid_cached(request: HttpRequest, study: Study, access: Access[Study
     """The grid as stored, from the fragment cache: it is rebuilt only when the study's input mark changes.
 
     The mark is read before the grid: an edit committed in between makes the stored HTML newer than its
-    key, never older, and the next request's mark misses the cache."""
+    key, never older, and the next request's mark misses the cache. The buyer's comments shown at the
+    rows are named in the key too (their signature), so a comment never waits behind older HTML."""
     editable = access.can_edit and study_is_editable(study)
     mark = study_input_marks(studies=[study])[study.pk]
+    comments = open_comments_for_study(study=study)
 
     def render_body(extra: dict[str, Any]) -> str:
-        grid = Grid(study, bom_grid_read(study=study))
+        grid = _with_comments(Grid(study, bom_grid_read(study=study)), comments)
         return render_to_string("web/bom/_grid_body.html", {**_grid_context(study, access, grid), **extra})
 
     body = cached_fragment(
         request,
-        key=("bom-grid", study.pk, mark, int(editable), int(access.can_edit)),
+        key=("bom-grid", study.pk, mark, comments.signature, int(editable), int(access.can_edit)),
         templates=GRID_TEMPLATES,
         render=render_body,
     )
@@ -332,6 +344,7 @@ def _render_grid_cached(request: HttpRequest, study: Study, access: Access[Study
 def _render_row(request: HttpRequest, study: Study, access: Access[Study], row: GridRow | None) -> HttpResponse:
     if row is None:
         return HttpResponse("")
+    row.comments = open_comments_for_study(study=study).for_row(row.key)
     editable = access.can_edit and study_is_editable(study)
     html = render_to_string(
         "web/bom/_row.html",

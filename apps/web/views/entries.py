@@ -28,6 +28,7 @@ from apps.accounts.access import Access, Action
 from apps.accounts.requests import require_membership
 from apps.accounts.tenancy import StaleEditError, row_version
 from apps.engine import units
+from apps.exchange.selectors_comments import OpenComment, OpenComments, open_comments_for_study
 from apps.factors.enums import FactorCategory
 from apps.factors.models import EmissionFactor
 from apps.inventory.access import study_access
@@ -71,6 +72,7 @@ class EntryRow:
     share_percent: Decimal
     per_unit: Decimal | None  # kg CO2e per declared unit after allocation
     version: str
+    comments: tuple[OpenComment, ...] = ()  # the buyer's, once a version is returned
 
 
 def _editable(access: Access[Study]) -> bool:
@@ -86,13 +88,14 @@ def _per_unit(study: Study, entry: Entry) -> Decimal | None:
     return entry.quantity * entry.factor.value * factor * entry.allocation_share / declared_units
 
 
-def _rows(study: Study, entries: Sequence[Entry]) -> list[EntryRow]:
+def _rows(study: Study, entries: Sequence[Entry], kind: str, comments: OpenComments) -> list[EntryRow]:
     return [
         EntryRow(
             entry=entry,
             share_percent=fraction_to_percent(entry.allocation_share),
             per_unit=_per_unit(study, entry),
             version=row_version(entry),
+            comments=tuple(comments.for_row(f"{kind}-{entry.pk}")),
         )
         for entry in entries
     ]
@@ -153,9 +156,10 @@ def _render_list(
 ) -> HttpResponse:
     study = access.obj
     factors = _factors(study) if _editable(access) else []
+    comments = open_comments_for_study(study=study)
     context = {
-        "fuel_rows": _rows(study, fuel_entries_for_study(study=study)),
-        "waste_rows": _rows(study, waste_entries_for_study(study=study)),
+        "fuel_rows": _rows(study, fuel_entries_for_study(study=study), FUEL.key, comments),
+        "waste_rows": _rows(study, waste_entries_for_study(study=study), WASTE.key, comments),
         "fuel_form": fuel_form or (_form(FUEL, study, factors) if _editable(access) else None),
         "waste_form": waste_form or (_form(WASTE, study, factors) if _editable(access) else None),
         "declared_unit": study.get_declared_unit_display(),
@@ -219,7 +223,8 @@ def _edit(request: HttpRequest, study_uuid: UUID, entry_id: int, kind: _Kind) ->
             else:
                 messages.success(request, _("Entry saved."))
                 return HttpResponseRedirect(_entries_url(study, f"{kind.key}-{entry.pk}"))
-    context = {"kind": kind.key, "entry": entry, "form": form, "row": _rows(study, [entry])[0]}
+    row = _rows(study, [entry], kind.key, open_comments_for_study(study=study))[0]
+    context = {"kind": kind.key, "entry": entry, "form": form, "row": row}
     return _render(request, "web/entries/edit.html", access, context)
 
 

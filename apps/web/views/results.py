@@ -2,7 +2,8 @@
 
 | URL name | |
 | --- | --- |
-| web:study-detail | the overview (studies.study_detail calls `study_overview`): facts, checks, status, result |
+| web:study-detail | the overview (studies.study_detail calls `study_overview`): facts, the buyer's comments on a |
+|  | returned version (each linking to its line), checks, status, result |
 | web:study-compute | POST: queue a computation (editors; refused while something blocks) |
 | web:study-status | GET, htmx: the status fragment, polled while the computation is queued or running; once it ends |
 |  | the fragment also replaces the result section (an out-of-band swap), so the page needs no reload |
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.access import Access, Action
 from apps.accounts.requests import require_membership
+from apps.exchange.selectors_comments import open_comments_for_study
 from apps.footprints.checks import StudyChecks, study_checks
 from apps.footprints.enums import ComputationStatus
 from apps.footprints.reader import READER_VERSION, ResultView, result_charts, result_read
@@ -87,6 +89,7 @@ def _overview_context(request: HttpRequest, access: Access[Study], *, refused: b
     study = access.obj
     status = study_status(study=study)
     checks = study_checks(study=study)
+    comments = open_comments_for_study(study=study)
     return {
         "organization": study.organization,
         "study": study,
@@ -96,6 +99,7 @@ def _overview_context(request: HttpRequest, access: Access[Study], *, refused: b
         "checks": checks,
         "blocking": presentation.problem_links(study=study, problems=checks.blocking),
         "warnings": presentation.problem_links(study=study, problems=checks.warnings),
+        "buyer_comments": presentation.comment_links(study=study, comments=comments.comments),
         "refused": refused,
         **_status_context(study, access, status, checks),
         **_result_context(request, status),

@@ -9,7 +9,7 @@ comes back); its electricity can be entered by hand on the stage's own page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
 
@@ -28,6 +28,7 @@ from apps.accounts.access import Access, Action
 from apps.accounts.requests import require_membership
 from apps.accounts.tenancy import StaleEditError, row_version
 from apps.catalog.models import ProcessStage
+from apps.exchange.selectors_comments import OpenComment, open_comments_for_study
 from apps.inventory.access import study_access
 from apps.inventory.models import Study, StudyStage
 from apps.inventory.services.editable import study_is_editable
@@ -68,6 +69,7 @@ class StageRow:
     kwh_per_unit: Decimal | None
     form: StageAllocationForm | None
     saved: bool = False
+    comments: list[OpenComment] = field(default_factory=list)  # the buyer's, once a version is returned
 
     @property
     def share_percent(self) -> Decimal | None:
@@ -125,6 +127,7 @@ def _rows(
     coverage = stage_coverage_for_study(study=study)
     included = {row.stage_id: row for row in study.stages.all()}
     stages = [only] if only is not None else list(ProcessStage.objects.order_by("no"))
+    comments = open_comments_for_study(study=study)
     rows = []
     for stage in stages:
         study_stage = included.get(stage.pk)
@@ -139,6 +142,7 @@ def _rows(
                 coverage=coverage[stage.pk],
                 kwh_per_unit=_per_unit(study, study_stage, coverage[stage.pk].kwh),
                 form=form,
+                comments=comments.for_row(f"stage-{stage.no}"),
             )
         )
     return rows
