@@ -241,8 +241,15 @@ def request_create(
 
 # Review comments ----------------------------------------------------------------------------------------
 
-_LINE_TARGETS = {"material": CommentTarget.MATERIAL, "stage": CommentTarget.STAGE, "fuel": CommentTarget.FUEL,
-                 "waste": CommentTarget.WASTE}  # fmt: skip
+# A line's kind is the first part of its breakdown key; a line beyond the catalogue ("custom/1") and a
+# material's transport leg ("material/20/transport/1") are bill-of-materials lines too.
+_LINE_TARGETS = {
+    "material": CommentTarget.MATERIAL,
+    "custom": CommentTarget.MATERIAL,
+    "stage": CommentTarget.STAGE,
+    "fuel": CommentTarget.FUEL,
+    "waste": CommentTarget.WASTE,
+}
 
 
 def comment_add(

@@ -22,6 +22,8 @@ from tests import factories
 SECRET = "ZZ-secret-owner-data"
 # Views that are not of one organization's data (the dashboard lists the caller's own).
 NOT_OBJECT_URLS = {"web:study-list", "web:organization-switch", "web:language-set"}
+# A person's own inbox: anyone signed in may mark their notifications read, whatever their role.
+PERSONAL_URLS = {"web:notification-read"}
 
 
 def web_patterns() -> list[tuple[str, list[str]]]:
@@ -99,7 +101,69 @@ def build_owner_world(library: factories.Library) -> dict[str, Any]:
             sha256="0" * 64,
             file="evidence/test/owner.pdf",
         )
+    if model_or_none("exchange", "Submission") is not None:
+        world.update(_exchange_world(owner, library))
     return world
+
+
+def _exchange_world(owner: Any, library: factories.Library) -> dict[str, Any]:
+    """The owner's side of an exchange, one of everything: a buyer with an active relationship, a request,
+    a submitted version of a complete, computed study (its names marked with SECRET too), a comment, a
+    verification body granted that version with its statement, a notification."""
+    from apps.accounts.enums import OrganizationKind, Role
+    from apps.exchange.enums import AssuranceLevel, VerificationOpinion, VerificationStandard
+    from apps.exchange.models import Notification, SubmissionEvidence
+    from apps.exchange.services import comment_add, verification_grant_add, verification_statement_record
+    from tests.exchange.builders import build_exchange, compute, membership_of
+
+    exchange = build_exchange(owner, library)
+    exchange.study.name = f"{SECRET} submitted study"
+    exchange.study.save()
+    compute(exchange.study)
+    evidence_model = apps.get_model("evidence", "EvidenceFile")
+    evidence = evidence_model.objects.create(
+        organization=owner,
+        study=exchange.study,
+        original_name=f"{SECRET}-submitted.pdf",
+        content_type="application/pdf",
+        size_bytes=5,
+        sha256="1" * 64,
+        file="evidence/test/owner-submitted.pdf",
+    )
+    submission = exchange.submit(note=SECRET)
+    frozen = SubmissionEvidence.objects.get(submission=submission, evidence=evidence)
+    comment = comment_add(
+        membership=exchange.reviewer_membership(), submission=submission, body=SECRET, line_key="material/20"
+    )
+    verifier = factories.make_organization(kind=OrganizationKind.VERIFIER)
+    auditor = factories.make_member(verifier, role=Role.VERIFIER)
+    grant = verification_grant_add(
+        membership=exchange.manager_membership(), submission=submission, verifier_identifier=verifier.slug
+    )
+    statement = verification_statement_record(
+        membership=membership_of(auditor, verifier),
+        submission=submission,
+        standard=VerificationStandard.ISO_14067,
+        assurance_level=AssuranceLevel.LIMITED,
+        scope=SECRET,
+        statement_date=submission.created_at.date(),
+        opinion=VerificationOpinion.UNMODIFIED,
+        opinion_text=SECRET,
+    )
+    return {
+        "exchange": exchange,
+        "buyer": exchange.buyer,
+        "relationship": exchange.relationship,
+        "request": exchange.request,
+        "submission": submission,
+        "submission_evidence": frozen,
+        "comment": comment,
+        "verifier": verifier,
+        "auditor": auditor,
+        "grant": grant,
+        "statement": statement,
+        "notification": Notification.objects.filter(recipient=exchange.reviewer).first(),
+    }
 
 
 def model_or_none(app_label: str, name: str) -> Any:
@@ -130,6 +194,20 @@ def url_argument(name: str, world: dict[str, Any]) -> Any:
     }
     if "evidence" in world:
         values["evidence_uuid"] = world["evidence"].uuid
+    if "submission" in world:
+        values.update(
+            {
+                "relationship_uuid": world["relationship"].uuid,
+                "request_uuid": world["request"].uuid,
+                "submission_uuid": world["submission"].uuid,
+                "submission_evidence_id": world["submission_evidence"].pk,
+                "item_id": world["submission_evidence"].pk,
+                "comment_uuid": world["comment"].uuid,
+                "grant_uuid": world["grant"].uuid,
+                "statement_uuid": world["statement"].uuid,
+                "notification_id": world["notification"].pk,
+            }
+        )
     if name not in values:
         pytest.fail(f"test_ownership_matrix cannot fill URL argument {name!r}: add it to _argument()")
     return values[name]
