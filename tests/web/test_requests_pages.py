@@ -171,6 +171,14 @@ def test_the_request_form_suggests_the_buyers_earlier_product_types(exchange, re
     assert 'list="product-types"' in html
 
 
+def test_the_supplier_list_links_an_active_supplier_to_a_preselected_request_form(exchange, reviewer):
+    link = f"{reverse('web:request-create')}?supplier={exchange.relationship.uuid}"
+
+    assert link in _html(reviewer.get(reverse("web:supplier-list")))
+    html = _html(reviewer.get(link))
+    assert f'<option value="{exchange.relationship.uuid}" selected>' in html
+
+
 def test_the_request_form_offers_only_active_relationships(exchange, reviewer, other_supplier):
     pending = relationship_propose(membership=exchange.reviewer_membership(), supplier_identifier=other_supplier.slug)
 

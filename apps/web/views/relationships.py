@@ -54,6 +54,7 @@ def _render(
         "rows": relationships_for(organization=organization),
         "form": form,
         "can_manage": Action.MANAGE in membership_actions(membership),
+        "can_request": _can_propose(membership),  # the same roles send footprint requests
         "errors": errors or [],
     }
     with timezone.override(presentation.organization_timezone(organization)):
