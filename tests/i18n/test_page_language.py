@@ -57,11 +57,14 @@ def _texts(html: str) -> list[str]:
     return parser.texts
 
 
+DATA_APPS = {"accounts", "catalog", "factors", "inventory", "ledger", "evidence", "exchange"}
+
+
 def _stored_strings() -> set[str]:
     """Every short text value stored in the data tables: data, whatever its language."""
     values: set[str] = set()
     for model in apps.get_models():
-        if model._meta.app_label not in {"accounts", "catalog", "factors", "inventory", "ledger", "evidence"}:
+        if model._meta.app_label not in DATA_APPS:
             continue
         if model.__name__.startswith("Historical"):
             continue
@@ -77,47 +80,74 @@ def _is_data(text: str, stored: set[str]) -> bool:
     return any(value in text for value in stored if len(value) >= 4)
 
 
-def _pages(world: dict[str, Any]) -> list[str]:
-    urls = []
+def _pages(world: dict[str, Any]) -> dict[str, str]:
+    """URL -> its name, for every page of the web namespace."""
+    urls = {}
     for name, arguments in web_patterns():
         if name in NOT_OBJECT_URLS - {"web:study-list"}:
             continue
-        urls.append(reverse(name, kwargs={a: url_argument(a, world) for a in arguments}))
+        urls[reverse(name, kwargs={a: url_argument(a, world) for a in arguments})] = name
     return urls
 
 
-def _client(world: dict[str, Any], language: str) -> Client:
+# Pages each party must have been shown (so the test cannot pass by being refused everywhere).
+MUST_SEE = {
+    "supplier": {"web:study-list", "web:study-detail", "web:study-bom", "web:request-detail", "web:submission-detail"},
+    "buyer": {"web:study-list", "web:review-inbox", "web:submission-detail", "web:request-list", "web:comparison"},
+    "verifier": {"web:verifier-home", "web:submission-detail", "web:notification-list"},
+}
+
+
+# Whose pages: the supplier's manager, the buyer's reviewer and the granted verification body's verifier
+# (tests/web/world.py), each seeing the pages of its side.
+PARTIES = ("supplier", "buyer", "verifier")
+
+
+def _client(world: dict[str, Any], language: str, party: str = "supplier") -> Client:
     client = Client()
     client.cookies["django_language"] = language
-    client.force_login(factories.make_member(world["organization"], role=Role.MANAGER))
+    if party == "buyer":
+        client.force_login(world["exchange"].reviewer)
+    elif party == "verifier":
+        client.force_login(world["auditor"])
+    else:
+        client.force_login(factories.make_member(world["organization"], role=Role.MANAGER))
     return client
 
 
 @pytest.mark.django_db
-def test_chinese_pages_carry_no_english_labels(owner_world):
-    client = _client(owner_world, "zh-hans")
+@pytest.mark.parametrize("party", PARTIES)
+def test_chinese_pages_carry_no_english_labels(owner_world, party):
+    client = _client(owner_world, "zh-hans", party)
     stored = _stored_strings()
     found = []
-    for url in _pages(owner_world):
+    seen = set()
+    for url, name in _pages(owner_world).items():
         response = client.get(url)
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
+        seen.add(name)
         for text in _texts(response.content.decode()):
             if ENGLISH_WORDS.search(text) and not CJK.search(text) and not _is_data(text, stored):
                 found.append((url, text))
     assert found == []
+    assert MUST_SEE[party] <= seen
 
 
 @pytest.mark.django_db
-def test_english_pages_carry_no_chinese(owner_world):
-    client = _client(owner_world, "en")
+@pytest.mark.parametrize("party", PARTIES)
+def test_english_pages_carry_no_chinese(owner_world, party):
+    client = _client(owner_world, "en", party)
     stored = _stored_strings()
     found = []
-    for url in _pages(owner_world):
+    seen = set()
+    for url, name in _pages(owner_world).items():
         response = client.get(url)
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
+        seen.add(name)
         for text in _texts(response.content.decode()):
             if CJK.search(text) and not _is_data(text, stored):
                 found.append((url, text))
     assert found == []
+    assert MUST_SEE[party] <= seen
