@@ -17,8 +17,9 @@ from django.urls import reverse
 from apps.catalog.models import Material
 from apps.exchange.services import comment_add
 from apps.exchange.workflow import submission_transition
+from apps.inventory.enums import TransportMode
 from apps.inventory.models import BomLine, Study
-from apps.inventory.services.bom import bom_line_delete, bom_line_update
+from apps.inventory.services.bom import bom_line_add_custom, bom_line_delete, bom_line_update, transport_leg_add
 from apps.ledger.entries import fuel_entry_add, fuel_entry_delete
 from apps.ledger.models import FuelEntry
 from tests import factories
@@ -264,3 +265,33 @@ def test_the_pages_with_comments_read_in_a_fixed_number_of_queries(ex):
     many = counts()
     assert many == few
     assert _get(client, "web:study-bom", ex.study).count('class="buyer-comment"') == 8
+
+
+def test_comments_on_a_line_beyond_the_catalogue_and_on_a_transport_leg_land_on_their_rows(ex, library):
+    packaging = bom_line_add_custom(
+        study=ex.study, name="Carton box", activity_unit="piece", quantity=Decimal(1), loss_rate=Decimal(0),
+        factor=library.case, user=ex.supplier_editor,
+    )  # fmt: skip
+    pcb = _pcb(ex.study)
+    transport_leg_add(
+        line=pcb, mode=TransportMode.ROAD_HEAVY, distance_km=Decimal(300), mass_kg=Decimal("0.2"),
+        factor=library.truck, user=ex.supplier_editor,
+    )  # fmt: skip
+    compute(ex.study)
+    submission = ex.submit()
+    reviewer = ex.reviewer_membership()
+    comment_add(membership=reviewer, submission=submission, body="Which carton grade?", line_key="custom/1")
+    comment_add(membership=reviewer, submission=submission, body="300 km by truck?", line_key="material/20/transport/1")
+    _return(ex, submission)
+    client = _client(ex.supplier_editor)
+
+    links = _links(_get(client, "web:study-detail", ex.study))
+    bom = reverse("web:study-bom", args=[ex.study.uuid])
+    assert links == {
+        "Which carton grade?": f"{bom}#line-{packaging.pk}-quantity",
+        "300 km by truck?": f"{bom}#line-{pcb.pk}-legs",
+    }
+    grid = _get(client, "web:study-bom", ex.study)
+    assert "Which carton grade?" in _grid_row(grid, f"line-{packaging.pk}")
+    assert "300 km by truck?" in _grid_row(grid, f"line-{pcb.pk}")
+    assert f'id="line-{pcb.pk}-legs"' in grid and f'id="line-{packaging.pk}-quantity"' in grid
