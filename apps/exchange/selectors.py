@@ -22,7 +22,6 @@ from apps.exchange.enums import RelationshipStatus, RequestStatus, SubmissionSta
 from apps.exchange.models import (
     OPEN_SUBMISSION_STATES,
     FootprintRequest,
-    Notification,
     Submission,
     SupplyRelationship,
 )
@@ -217,11 +216,6 @@ def accepted_recently(*, organization: Organization, limit: int = 5) -> list[Sub
         .defer(*_RESULT_HEAVY)
         .order_by("-state_changed_at", "-id")[:limit]
     )
-
-
-def notifications_unread_count(*, user_id: int) -> int:
-    """How many of the user's notifications (in any of their organizations) are unread. One query."""
-    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
 
 
 # Studies that answer a request --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from apps.accounts.enums import OrganizationKind, Role
-from apps.accounts.models import UserProfile
+from apps.accounts.models import Membership, UserProfile
 from apps.exchange.models import Notification
 from apps.exchange.services import notifications_mark_read, relationship_propose
 from tests import factories
@@ -131,3 +131,17 @@ def test_an_anonymous_visitor_switches_the_pages_language_only(db):
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     assert UserProfile.objects.count() == 0
     assert client.get(reverse("web:language-set")).status_code == 405
+
+
+def test_the_header_counts_the_active_organizations_notifications_like_the_list(supplier, other_supplier):
+    consultant = factories.make_member(supplier, role=Role.MANAGER)
+    Membership.objects.create(user=consultant, organization=other_supplier, role=Role.MANAGER)
+    for organization in (supplier, other_supplier, other_supplier):
+        buyer = factories.make_organization(kind=OrganizationKind.BUYER)
+        reviewer = factories.make_member(buyer, role=Role.REVIEWER)
+        relationship_propose(membership=membership_of(reviewer, buyer), supplier_identifier=organization.slug)
+    client = _client(consultant)
+
+    assert '<span class="unread-count" title="Unread">1</span>' in _nav(client)  # the first membership is active
+    client.post(reverse("web:organization-switch"), {"organization": other_supplier.pk, "next": "/"})
+    assert '<span class="unread-count" title="Unread">2</span>' in _nav(client)
