@@ -41,7 +41,6 @@ from apps.inventory.models import BomLine
 from apps.inventory.services.bom import bom_line_update
 from tests import factories
 from tests.exchange.builders import Exchange, build_exchange, compute, membership_of
-from tests.exchange.pending_translations import pending_chinese
 
 pytestmark = pytest.mark.django_db
 
@@ -171,7 +170,7 @@ def test_a_request_emails_the_suppliers_managers_and_editors_each_in_their_langu
     world, mailoutbox, django_capture_on_commit_callbacks
 ):
     ex = world.ex
-    with pending_chinese("notifications"), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         footprint_request = request_create(
             membership=world.reviewer(), relationship=ex.relationship, product_type="Three-phase meter",
             product_code="DTZY-9", period_start=date(2025, 1, 1), period_end=date(2025, 12, 31),
@@ -198,7 +197,7 @@ def test_a_submission_emails_the_buyers_reviewers_and_managers_not_the_supplier(
     world, mailoutbox, django_capture_on_commit_callbacks
 ):
     ex = world.ex
-    with pending_chinese("notifications"), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         submission = ex.submit(note="Measured at our Hangzhou plant.")
 
     assert _addresses(mailoutbox) == {ex.reviewer.email, world.buyer_manager.email}
@@ -218,7 +217,7 @@ def test_a_return_emails_the_supplier_with_every_comment_and_the_actor_hears_not
         membership=world.reviewer(), submission=submission, body="Twice too heavy?", line_key="material/20",
         line_label="20. printed circuit board",
     )  # fmt: skip
-    with pending_chinese("notifications"), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         submission_transition(membership=world.reviewer(), submission=submission, name="return", comment="See the PCB.")
 
     assert _addresses(mailoutbox) == {ex.supplier_manager.email, ex.supplier_editor.email}
@@ -238,7 +237,7 @@ def test_an_acceptance_emails_the_supplier(world, mailoutbox, django_capture_on_
     world.returned()
     second = world.resubmit()
     mailoutbox.clear()
-    with pending_chinese("notifications"), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         submission_transition(membership=world.reviewer(), submission=second, name="accept")
 
     assert _addresses(mailoutbox) == {ex.supplier_manager.email, ex.supplier_editor.email}
@@ -253,7 +252,7 @@ def test_a_grant_emails_the_verification_bodys_members_and_a_statement_the_suppl
     ex = world.ex
     submission = ex.submit()
     mailoutbox.clear()
-    with pending_chinese("notifications"), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         verification_grant_add(
             membership=world.manager(), submission=submission, verifier_identifier=world.verifier_org.slug
         )
@@ -267,7 +266,7 @@ def test_a_grant_emails_the_verification_bodys_members_and_a_statement_the_suppl
     )
 
     mailoutbox.clear()
-    with pending_chinese("notifications"), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         verification_statement_record(
             membership=membership_of(world.verifier, world.verifier_org), submission=submission,
             standard=VerificationStandard.ISO_14067, assurance_level=AssuranceLevel.LIMITED,
