@@ -15,7 +15,7 @@ HOST_PORT ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help run test lint format bench bench-web worker migrate chromium fonts constraints
+.PHONY: help run test lint format bench bench-web bench-exchange worker migrate chromium fonts constraints
 
 help:
 	@echo "make run      install, migrate, load reference data and the demo, serve http://$(HOST_PORT) with a worker"
@@ -24,6 +24,7 @@ help:
 	@echo "make format   ruff format and ruff check --fix"
 	@echo "make bench    footprint benchmark (bench/compute_bench.py; DATABASE_URL picks the database)"
 	@echo "make bench-web  load benchmark of the pages under gunicorn (bench/web_bench.py; DATABASE_URL: PostgreSQL)"
+	@echo "make bench-exchange  cost of the exchange pages on the demo, warm and cold (bench/exchange_pages.py)"
 	@echo "make worker   a Celery worker in the foreground"
 	@echo "make migrate  apply database migrations"
 
@@ -110,3 +111,7 @@ bench: migrate
 # The script migrates and loads the database itself, with DEBUG off as in production.
 bench-web: $(RUNTIME_STAMP)
 	$(PY) bench/web_bench.py $(BENCH_ARGS)
+
+# Likewise, on a database that holds the demo only (the script refuses any other).
+bench-exchange: $(RUNTIME_STAMP)
+	$(PY) bench/exchange_pages.py $(BENCH_ARGS)
