@@ -106,6 +106,21 @@ def comparison_product_types(*, organization: Organization) -> tuple[str, ...]:
     )
 
 
+def _latest_accepted_type(organization: Organization) -> str:
+    """The product type whose footprint the buyer accepted last: what a buyer opening the page wants to see."""
+    latest = (
+        Submission.objects.filter(
+            request__organization=organization,
+            request__relationship__status=RelationshipStatus.ACTIVE,
+            state=SubmissionState.ACCEPTED,
+        )
+        .order_by("-state_changed_at", "-id")
+        .values_list("request__product_type", flat=True)
+        .first()
+    )
+    return latest or ""
+
+
 def normalized_sort(sort: str | None) -> str:
     """``sort`` if it names a column (``e``, ``-e``, ``supplier``, ...); else E ascending."""
     sort = (sort or "").strip()
@@ -115,10 +130,13 @@ def normalized_sort(sort: str | None) -> str:
 def comparison_read(
     *, organization: Organization, product_type: str | None = None, sort: str | None = None
 ) -> Comparison:
-    """The comparison a buyer's page and exports show: ``product_type`` if it is one of the buyer's (else its
-    first), sorted by ``sort`` (else E ascending)."""
+    """The comparison a buyer's page and exports show: ``product_type`` if it is one of the buyer's (else the
+    one most recently given an accepted footprint, else its first), sorted by ``sort`` (else E ascending)."""
     product_types = comparison_product_types(organization=organization)
-    chosen = product_type if product_type in product_types else (product_types[0] if product_types else "")
+    if product_type in product_types:
+        chosen = product_type
+    else:
+        chosen = _latest_accepted_type(organization) or (product_types[0] if product_types else "")
     applied = normalized_sort(sort)
     rows = comparison_rows(organization=organization, product_type=chosen, sort=applied) if chosen else []
     return Comparison(product_types=product_types, product_type=chosen, sort=applied, rows=tuple(rows))

@@ -211,6 +211,18 @@ def test_product_types_are_the_buyers_own_and_the_first_is_the_default(two, libr
     assert chosen.product_type == "Three-phase smart meter" and chosen.rows == ()
 
 
+def test_the_default_is_the_product_type_accepted_last(two, library):
+    hangzhou, _suzhou = two
+    ningbo = add_supplier(hangzhou, library, name="Ningbo Three-Phase", product_type="Three-phase smart meter")
+    submit_and_accept(hangzhou)
+    assert comparison_read(organization=hangzhou.buyer).product_type == PRODUCT_TYPE
+
+    submit_and_accept(ningbo)  # alphabetically last, accepted last: what the buyer opens the page for
+    comparison = comparison_read(organization=hangzhou.buyer)
+    assert comparison.product_type == "Three-phase smart meter"
+    assert [row.supplier_name for row in comparison.rows] == ["Ningbo Three-Phase"]
+
+
 def test_a_buyer_without_requests_has_nothing_to_compare(db):
     buyer = factories.make_organization(kind="buyer")
     comparison = comparison_read(organization=buyer)
