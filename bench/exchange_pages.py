@@ -207,8 +207,8 @@ def pages(exchange: Exchange) -> list[Page]:
     from apps.demo import data
 
     buyer, supplier, verifier = "buyer-reviewer", "supplier-manager", "auditor"
-    # The product type with the accepted version: without the parameter the comparison shows the first
-    # product type in its order, the three-phase meter, of which nothing is accepted yet.
+    # The product type with the accepted version, named rather than left to the page's default choice, so the
+    # figures always cover the same rows.
     compared = "?" + urlencode({"product_type": data.REQUEST_MAIN.product_type})
     return [
         Page("inbox", "review inbox", buyer, reverse("web:review-inbox")),
