@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from apps.accounts.models import Organization
 from apps.inventory.models import Site
@@ -25,6 +26,7 @@ from apps.ledger.enums import ReadingSource
 from apps.ledger.models import MeteringPoint
 
 BIGINT_MAX = 2**63 - 1
+ERRORS_SHOWN = 100  # problems one rejected batch reports; a last one says how many more there were
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
@@ -45,7 +47,8 @@ class ReadingValidationError(ValidationError):
 
     ``errors`` keeps the individual ``ValidationError`` objects (with ``code`` and ``params``;
     ``params["row"]`` is the reading's 1-based position in the input where one applies);
-    ``messages`` gives the rendered sentences, in input order.
+    ``messages`` gives the rendered sentences, in input order. At most ``ERRORS_SHOWN`` problems are listed (those
+    of the first rows), then one "and N more problems" (code ``more``, ``params["count"]``).
     """
 
     def __init__(self, errors: Sequence[ValidationError]) -> None:
@@ -58,6 +61,7 @@ class ReadingErrors:
 
     def __init__(self, organization: Organization) -> None:
         self.items: list[ValidationError] = []
+        self.dropped = 0  # problems found beyond the ERRORS_SHOWN of the first rows
         try:
             self.zone: tzinfo = ZoneInfo(organization.timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -69,6 +73,13 @@ class ReadingErrors:
     def add(self, message: StrOrPromise, code: str, row: int | None = None, **params: object) -> None:
         """`row` is the reading's 1-based position in the input; `message` may use %(row)s."""
         self.items.append(ValidationError(message, code=code, params={"row": row, **params}))
+        if len(self.items) >= 2 * ERRORS_SHOWN:  # keep memory bounded: a million bad rows are not a million errors
+            self._keep_first_rows()
+
+    def _keep_first_rows(self) -> None:
+        self.items.sort(key=lambda error: (error.params or {}).get("row") or 0)
+        self.dropped += max(len(self.items) - ERRORS_SHOWN, 0)
+        del self.items[ERRORS_SHOWN:]
 
     def show(self, value: object) -> str:
         if not isinstance(value, datetime):
@@ -113,7 +124,10 @@ class ReadingErrors:
 
     def raise_if_any(self) -> None:
         if self.items:
-            self.items.sort(key=lambda error: (error.params or {}).get("row") or 0)
+            self._keep_first_rows()
+            if self.dropped:
+                message = ngettext_lazy("… and %(count)s more problem", "… and %(count)s more problems", "count")
+                self.items.append(ValidationError(message, code="more", params={"row": None, "count": self.dropped}))
             raise ReadingValidationError(errors=self.items)
 
 
