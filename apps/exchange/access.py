@@ -91,8 +91,15 @@ def submission_access(*, membership: Membership, submission_uuid: UUID) -> Excha
     granted = VerificationGrant.objects.filter(verifier=organization, revoked_at__isnull=True).values("submission_id")
     submission = (
         Submission.objects.select_related(
-            "organization", "request", "request__organization", "request__relationship", "study", "study__product"
+            "organization",
+            "request",
+            "request__organization",
+            "request__relationship",
+            "study",
+            "study__product",
+            "result",
         )
+        .defer("result__canonical_inputs_gz")  # read only when a page's cache misses it
         .filter(
             Q(organization=organization)
             | Q(request__organization=organization, request__relationship__status=RelationshipStatus.ACTIVE)

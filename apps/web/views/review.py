@@ -191,7 +191,12 @@ def _detail_context(
     diff: SubmissionDiff | None = None
     preceding: Submission | None = None
     if submission.preceding_id is not None and not access.is_verifier:
-        preceding = Submission.objects.select_related("result").get(pk=submission.preceding_id)
+        # The blob of canonical inputs is read only on a cache miss (the reader asks for it then).
+        preceding = (
+            Submission.objects.select_related("result")
+            .defer("result__canonical_inputs_gz")
+            .get(pk=submission.preceding_id)
+        )
         diff = submission_diff(old=preceding, new=submission)
     transition_form = transition_form or TransitionForm()
     can = {
