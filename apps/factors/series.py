@@ -97,7 +97,11 @@ def series_require_coverage(*, series: ElectricityFactorSeries, start: datetime,
 def series_points_bulk_upsert(
     *, series: ElectricityFactorSeries, points: Sequence[tuple[datetime, Decimal | str]]
 ) -> int:
-    """Insert or overwrite points: all or nothing, every problem reported. Returns the number written."""
+    """Insert points: all or nothing, every problem reported. Returns the number of points written.
+
+    A dataset version is immutable once stored (docs/factors.md): a point already stored may be sent again with
+    the same value (it is not written again), never with another one; a correction is a new dataset version.
+    New points extend the series (a period it did not cover could not have been computed with it)."""
     errors: list[ValidationError] = []
     step = series.resolution_seconds
 
@@ -141,16 +145,51 @@ def series_points_bulk_upsert(
             )
         seen.setdefault(epoch, row)
     if errors:
-        raise SeriesValidationError(errors=sorted(errors, key=lambda e: (e.params or {}).get("row", 0)))
+        raise SeriesValidationError(errors=_by_row(errors))
     with transaction.atomic():
-        ElectricityFactorPoint.objects.bulk_create(
-            [ElectricityFactorPoint(series=series, start=start, value=value) for _e, start, value, _r in checked],
-            batch_size=UPSERT_BATCH_SIZE,
-            update_conflicts=True,
-            unique_fields=["series", "start"],
-            update_fields=["value"],
-        )
-    return len(checked)
+        stored = _stored_values(series, checked)
+        for epoch, start, value, row in checked:
+            if epoch in stored and stored[epoch] != value:
+                message = _(
+                    "Point %(row)s: %(start)s already holds %(stored)s in dataset version %(version)s, which is "
+                    "immutable: publish the change under a new version."
+                )
+                fail(
+                    message,
+                    "immutable",
+                    row,
+                    start=_show(start),
+                    stored=f"{stored[epoch].normalize():f}",
+                    version=series.dataset.version,
+                )
+        if errors:
+            raise SeriesValidationError(errors=_by_row(errors))
+        new = [
+            ElectricityFactorPoint(series=series, start=start, value=value)
+            for epoch, start, value, _r in checked
+            if epoch not in stored
+        ]
+        ElectricityFactorPoint.objects.bulk_create(new, batch_size=UPSERT_BATCH_SIZE)
+    return len(new)
+
+
+def _by_row(errors: list[ValidationError]) -> list[ValidationError]:
+    return sorted(errors, key=lambda e: (e.params or {}).get("row", 0))
+
+
+def _stored_values(
+    series: ElectricityFactorSeries, checked: list[tuple[int, datetime, Decimal, int]]
+) -> dict[int, Decimal]:
+    """The stored values at the starts of ``checked`` (by epoch), read in one range query."""
+    if not checked:
+        return {}
+    wanted = {item[0] for item in checked}
+    first = min(item[1] for item in checked)
+    last = max(item[1] for item in checked)
+    rows = ElectricityFactorPoint.objects.filter(series=series, start__gte=first, start__lte=last).values_list(
+        "start", "value"
+    )
+    return {_epoch(start): value for start, value in rows.iterator() if _epoch(start) in wanted}
 
 
 def _factor_value(raw: object, row: int, fail: Callable[..., None]) -> Decimal | None:

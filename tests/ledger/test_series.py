@@ -129,14 +129,29 @@ def test_series_points_bulk_upsert_rejects_bad_values_and_duplicates(hourly_seri
     ]
 
 
-def test_series_points_bulk_upsert_overwrites_existing_values(hourly_series):
+def test_series_points_bulk_upsert_never_changes_a_stored_value(hourly_series):
+    """A dataset version is immutable: a stored point keeps its value, the same value again writes nothing, a new
+    point extends the series, and a changed one refuses the whole call."""
     series_points_bulk_upsert(series=hourly_series, points=[(hour(0), "0.6"), (hour(1), "0.6")])
 
-    written = series_points_bulk_upsert(series=hourly_series, points=[(hour(1), "0.123456789"), (hour(2), "999999.5")])
+    with pytest.raises(SeriesValidationError) as caught:
+        series_points_bulk_upsert(series=hourly_series, points=[(hour(1), "0.123456789"), (hour(2), "999999.5")])
 
-    assert written == 2
+    assert [e.code for e in caught.value.errors] == ["immutable"]
+    assert caught.value.messages == [
+        f"Point 1: 2025-01-01 01:00+00:00 already holds 0.6 in dataset version {hourly_series.dataset.version}, "
+        "which is immutable: publish the change under a new version."
+    ]
     assert list(hourly_series.points.order_by("start").values_list("value", flat=True)) == [
         Decimal("0.6"),
-        Decimal("0.123456789"),
+        Decimal("0.6"),
+    ]
+
+    written = series_points_bulk_upsert(series=hourly_series, points=[(hour(1), "0.600"), (hour(2), "999999.5")])
+
+    assert written == 1
+    assert list(hourly_series.points.order_by("start").values_list("value", flat=True)) == [
+        Decimal("0.6"),
+        Decimal("0.6"),
         Decimal("999999.5"),
     ]
