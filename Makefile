@@ -15,7 +15,7 @@ HOST_PORT ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help run test lint format bench bench-web bench-exchange worker migrate chromium fonts constraints
+.PHONY: help run test lint format bench bench-ingest bench-web bench-exchange worker migrate chromium fonts constraints
 
 help:
 	@echo "make run      install, migrate, load reference data and the demo, serve http://$(HOST_PORT) with a worker"
@@ -23,6 +23,7 @@ help:
 	@echo "make lint     ruff check, ruff format --check, the layer contracts (import-linter) and mypy"
 	@echo "make format   ruff format and ruff check --fix"
 	@echo "make bench    footprint benchmark (bench/compute_bench.py; DATABASE_URL picks the database)"
+	@echo "make bench-ingest  readings ingestion, committed, against a plain COPY (bench/ingest_bench.py)"
 	@echo "make bench-web  load benchmark of the pages under gunicorn (bench/web_bench.py; DATABASE_URL: PostgreSQL)"
 	@echo "make bench-exchange  cost of the exchange pages on the demo, warm and cold (bench/exchange_pages.py)"
 	@echo "make worker   a Celery worker in the foreground"
@@ -107,6 +108,10 @@ constraints: $(DEV_STAMP)
 bench: export DEBUG := 1
 bench: migrate
 	$(PY) bench/compute_bench.py $(BENCH_ARGS)
+
+bench-ingest: export DEBUG := 1
+bench-ingest: migrate
+	$(PY) bench/ingest_bench.py $(BENCH_ARGS)
 
 # The script migrates and loads the database itself, with DEBUG off as in production.
 bench-web: $(RUNTIME_STAMP)
