@@ -89,6 +89,7 @@ def environment() -> dict[str, str]:
         DEBUG="0",
         SECRET_KEY=f"exchange-bench-{secrets.token_urlsafe(48)}",
         ALLOWED_HOSTS="testserver",
+        HTTPS="0",  # plain HTTP on the loopback: no redirect to https, cookies not Secure
         # GET requests send no mail, but should a page ever do so, not to anyone.
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
@@ -159,12 +160,14 @@ def demo_prepare(env: dict[str, str], days: int) -> Exchange:
 
     started = time.perf_counter()
     manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput")  # DEBUG off: pages name the hashed static files
     print(f"migrate: {time.perf_counter() - started:.1f} s")
     if Organization.objects.filter(slug=data.SUPPLIER["slug"]).exists():
         print(f"demo: already loaded ({data.SUPPLIER['slug']}; --days does not change it)")
     else:
         started = time.perf_counter()
-        manage(env, "load_demo", "--days", str(days))
+        debug_env = {**env, "DEBUG": "1"}  # load_demo refuses with DEBUG off (its passwords are published)
+        manage(debug_env, "load_demo", "--days", str(days))
         print(f"demo: loaded with {days} days of 15-minute readings, computed and exchanged, in "
               f"{time.perf_counter() - started:.1f} s (manage.py load_demo)")  # fmt: skip
     # Fresh planner statistics, as autovacuum keeps them in production (a PostgreSQL that runs without it, as

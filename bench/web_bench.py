@@ -81,6 +81,7 @@ def server_environment() -> dict[str, str]:
         DEBUG="0",
         SECRET_KEY=f"web-bench-{secrets.token_urlsafe(48)}",
         ALLOWED_HOSTS=HOST,
+        HTTPS="0",  # plain HTTP on the loopback: no redirect to https, cookies not Secure
     )
     # A production deployment keeps its database connections (README, "Configuration").
     env.setdefault("DB_CONN_MAX_AGE", "60")
@@ -115,6 +116,7 @@ def demo_prepare(env: dict[str, str]) -> Demo:
     from apps.inventory.models import Study
 
     manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput")  # DEBUG off: pages name the hashed static files
     manage(env, "load_reference")
     data = demo_data_module()
     slug = data.SUPPLIER["slug"]
@@ -122,7 +124,8 @@ def demo_prepare(env: dict[str, str]) -> Demo:
         print(f"demo: already loaded ({slug})")
     else:
         started = time.perf_counter()
-        manage(env, "load_demo", "--days", str(DEMO_DAYS), "--no-compute")
+        debug_env = {**env, "DEBUG": "1"}  # load_demo refuses with DEBUG off (its passwords are published)
+        manage(debug_env, "load_demo", "--days", str(DEMO_DAYS), "--no-compute")
         print(f"demo: loaded with {DEMO_DAYS} days of readings in {time.perf_counter() - started:.1f} s")
     study = Study.objects.select_related("organization").get(organization__slug=slug, name=data.STUDY["name"])
     # The study pages are moving from the integer id to Study.uuid: use whichever the model has.

@@ -372,7 +372,8 @@ def test_stage_energies_stop_for_the_spring_festival():
     assert festival_day < working_tuesday * 0.1
 
 
-def test_load_demo_command_prints_the_exchange_and_the_logins(db, capsys):
+def test_load_demo_command_prints_the_exchange_and_the_logins(db, capsys, settings):
+    settings.DEBUG = True  # as `make run` has it (pytest-django turns DEBUG off); with it off the command refuses
     call_command("load_demo", days=1)
     call_command("load_demo")
 

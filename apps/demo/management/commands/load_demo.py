@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.demo.demo import DemoOutcome, demo_load
 from apps.demo.profiles import DAYS_IN_YEAR
@@ -30,6 +31,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            # Its users' password is printed below and published in the README: never on a production site.
+            raise CommandError(
+                "load_demo refuses to run with DEBUG off: the demo users' password is published. "
+                "Load the demo on a development or trial database with DEBUG=1."
+            )
         outcome = demo_load(days=options["days"], compute=not options["no_compute"])
         if outcome.created:
             self._summary(outcome)
