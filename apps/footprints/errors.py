@@ -45,8 +45,17 @@ MESSAGES: dict[str, Promise] = {
     "invalid_run": _("%(label)s (%(line)s): reading %(reading)s of run %(run)s is invalid: %(reason)s (%(value)s)."),
     "period_invalid": _("The reporting period must end after it starts, got %(start)s to %(end)s."),
     "document_build": _("The study's inputs cannot be put together: %(detail)s"),
+    "incomplete_study": _(
+        "The study has nothing to compute yet: no bill of materials, no electricity readings, no fuel and no "
+        "waste. Enter its inputs first."
+    ),
     "time_limit": _("The computation exceeded its time limit."),
     "internal_error": _("The computation failed unexpectedly; the operators have the details."),
+    "interrupted": _(
+        "The computation was interrupted (its worker stopped) and could not be finished; request it again."
+    ),
+    "not_started": _("No worker started the computation in time; request it again."),
+    "queue_unavailable": _("The computation could not be queued: the task queue is unreachable. Try again later."),
 }
 
 

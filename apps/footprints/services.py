@@ -3,6 +3,14 @@
 footprint_request  -> a FootprintComputation row, task enqueued after the commit
 footprint_compute  -> what the Celery task runs: build the canonical document, hash it,
                       run the engine, store (or reuse) the FootprintResult
+footprint_computations_sweep -> computations no worker can still be running end as FAILED
+
+A computation survives its worker dying: the task is acknowledged late and a message whose worker
+was lost goes back to the queue (the work is idempotent: one snapshot per digest, written in one
+transaction), so the attempt is simply made again. What cannot be made again ends as a readable
+FAILED: a message the broker would not take, an attempt past the hard time limit, a message that
+kills its worker every time (tried again only within ``ATTEMPT_SPAN_FACTOR`` time limits of the
+first start), a message lost with the broker.
 """
 
 from __future__ import annotations
@@ -11,11 +19,13 @@ import gzip
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.engine import EngineError, compute_footprint
@@ -27,9 +37,22 @@ from apps.footprints.document.to_engine import engine_inputs_from_document
 from apps.footprints.enums import ComputationStatus
 from apps.footprints.errors import engine_error_message, error_message
 from apps.footprints.models import FootprintComputation, FootprintResult
+from apps.footprints.summary import snapshot_summary_build
 from apps.inventory.models import Study
 
 logger = logging.getLogger(__name__)
+
+
+# An attempt that began longer ago than the hard time limit plus this grace is dead: the worker
+# kills a child at the hard limit. The Redis visibility timeout (settings) uses the same margin.
+SWEEP_GRACE = timedelta(seconds=60)
+# A message whose worker was lost is run again, but only while its first attempt began less than
+# this many time limits ago: a computation that kills its worker every time must end.
+ATTEMPT_SPAN_FACTOR = 3
+# A computation queued this long ago that no worker ever started is taken as lost with its message.
+QUEUED_MAX_AGE = timedelta(hours=24)
+
+_FINAL = (ComputationStatus.SUCCEEDED, ComputationStatus.FAILED)
 
 
 class SnapshotMismatchError(Exception):
@@ -52,8 +75,26 @@ def footprint_request(*, study: Study, requested_by: User | None = None) -> Foot
         organization=study.organization, study=study, requested_by=requested_by
     )
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    transaction.on_commit(lambda: compute_study.apply_async(args=(computation.pk,), queue=queue))
+
+    def enqueue() -> None:
+        try:
+            compute_study.apply_async(args=(computation.pk,), queue=queue)
+        except Exception as exc:  # the broker is unreachable or refused the message: never leave it "queued"
+            logger.exception("computation %s could not be queued", computation.pk)
+            _fail(
+                computation,
+                code="queue_unavailable",
+                params={},
+                message=f"{error_message('queue_unavailable', {})} ({type(exc).__name__}: {exc})",
+            )
+
+    transaction.on_commit(enqueue)
     return computation
+
+
+def computation_stale_after() -> timedelta:
+    """How long after an attempt began no worker can still be running it (hard time limit + grace)."""
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + SWEEP_GRACE
 
 
 def footprint_evaluate(*, study: Study) -> Evaluation:
@@ -72,9 +113,13 @@ def footprint_store(*, study: Study, evaluation: Evaluation) -> tuple[FootprintR
     engine is not deterministic and is raised, never papered over.
     """
     payload = result_to_dict(evaluation.result)
-    existing = FootprintResult.objects.filter(
-        study=study, digest=evaluation.digest, method_version=evaluation.result.method_version
-    ).first()
+    existing = (
+        FootprintResult.objects.filter(
+            study=study, digest=evaluation.digest, method_version=evaluation.result.method_version
+        )
+        .defer("canonical_inputs_gz", "summary")  # same digest, same inputs: the stored document is not read
+        .first()
+    )
     if existing is not None:
         if existing.totals != payload["totals"] or existing.breakdown != payload["contributions"]:
             raise SnapshotMismatchError(f"Study {study.pk}: inputs {evaluation.digest} gave different numbers")
@@ -92,6 +137,7 @@ def footprint_store(*, study: Study, evaluation: Evaluation) -> tuple[FootprintR
                 "totals": payload["totals"],
                 "breakdown": payload["contributions"],
                 "primary_data_share": payload["primary_data_share"],
+                "summary": snapshot_summary_build(evaluation.document),
             },
         )
     return snapshot, created
@@ -105,10 +151,25 @@ def footprint_compute_now(*, study: Study) -> tuple[FootprintResult, bool]:
 def footprint_compute(*, computation_id: int) -> FootprintComputation:
     """Run one queued computation. Bad inputs end as a readable FAILED status; anything else
     propagates to the task, which retries transient database errors and otherwise marks FAILED."""
+    now = timezone.now()
+    pending = FootprintComputation.objects.filter(pk=computation_id).exclude(status__in=_FINAL)
+    # A redelivered message (its worker was lost) whose first attempt is too long ago ends here.
+    given_up = pending.filter(
+        status=ComputationStatus.RUNNING, started_at__lt=now - ATTEMPT_SPAN_FACTOR * computation_stale_after()
+    ).update(
+        status=ComputationStatus.FAILED,
+        error_code="interrupted",
+        error_message=error_message("interrupted", {}),
+        finished_at=now,
+        updated_at=now,
+    )
+    # Claim the attempt; started_at keeps the first attempt's time, updated_at is this attempt's.
+    claimed = not given_up and pending.update(
+        status=ComputationStatus.RUNNING, started_at=Coalesce("started_at", now), updated_at=now
+    )
     computation = FootprintComputation.objects.select_related("study").get(pk=computation_id)
-    if computation.status == ComputationStatus.SUCCEEDED:
-        return computation  # a redelivered message: the work is done
-    _set_status(computation, ComputationStatus.RUNNING, started_at=timezone.now())
+    if not claimed:
+        return computation  # done, failed (by the sweep, say) or given up: a late message changes nothing
     try:
         snapshot, created = footprint_compute_now(study=computation.study)
     except EngineError as exc:
@@ -126,9 +187,50 @@ def footprint_compute(*, computation_id: int) -> FootprintComputation:
 
 def footprint_mark_failed(*, computation_id: int, code: str, message: str) -> None:
     """Called when the task itself dies (time limit, lost connection): never leave 'running'."""
-    FootprintComputation.objects.filter(pk=computation_id).exclude(
-        status__in=[ComputationStatus.SUCCEEDED, ComputationStatus.FAILED]
-    ).update(status=ComputationStatus.FAILED, error_code=code, error_message=message, finished_at=timezone.now())
+    now = timezone.now()
+    FootprintComputation.objects.filter(pk=computation_id).exclude(status__in=_FINAL).update(
+        status=ComputationStatus.FAILED, error_code=code, error_message=message, finished_at=now, updated_at=now
+    )
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    interrupted: list[int]  # running, and no worker can still be on it
+    never_started: list[int]  # queued for longer than the queue can take
+
+
+def footprint_computations_sweep(
+    *, now: datetime | None = None, queued_max_age: timedelta = QUEUED_MAX_AGE, dry_run: bool = False
+) -> SweepResult:
+    """Mark FAILED the computations no worker will finish: running with the latest attempt begun
+    longer ago than the hard time limit plus grace (the worker was lost with its message, or killed
+    at the hard limit), and queued longer than ``queued_max_age`` (the message is gone)."""
+    now = now or timezone.now()
+    running = FootprintComputation.objects.filter(
+        status=ComputationStatus.RUNNING, updated_at__lt=now - computation_stale_after()
+    )
+    queued = FootprintComputation.objects.filter(status=ComputationStatus.QUEUED, created_at__lt=now - queued_max_age)
+    result = SweepResult(
+        interrupted=sorted(running.values_list("pk", flat=True)),
+        never_started=sorted(queued.values_list("pk", flat=True)),
+    )
+    if dry_run:
+        return result
+    for matching, ids, code in (
+        (running, result.interrupted, "interrupted"),
+        (queued, result.never_started, "not_started"),
+    ):
+        # The same conditions again: a computation that moved on since it was listed is left alone.
+        matching.filter(pk__in=ids).update(
+            status=ComputationStatus.FAILED,
+            error_code=code,
+            error_message=error_message(code, {}),
+            finished_at=now,
+            updated_at=now,
+        )
+    if result.interrupted or result.never_started:
+        logger.warning("computation sweep: interrupted %s, never started %s", result.interrupted, result.never_started)
+    return result
 
 
 def _fail(computation: FootprintComputation, *, code: str, params: dict[str, str], message: str) -> None:

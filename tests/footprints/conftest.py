@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,20 @@ def _test_database_url() -> str:
 
 @pytest.fixture
 def celery_worker(transactional_db, tmp_path) -> Iterator[subprocess.Popen[bytes]]:
+    with _worker(tmp_path, "--pool=solo") as process:
+        yield process
+
+
+@pytest.fixture
+def celery_prefork_worker(transactional_db, tmp_path) -> Iterator[subprocess.Popen[bytes]]:
+    """A worker as production runs it: a main process and one pool child doing the work (its log is
+    ``tmp_path / "worker.log"``; the child's pid is `pool_child(process)`)."""
+    with _worker(tmp_path, "--pool=prefork", "--concurrency=1") as process:
+        yield process
+
+
+@contextmanager
+def _worker(tmp_path: Path, *pool: str) -> Iterator[subprocess.Popen[bytes]]:
     queue = f"carbonfoot-test-{uuid.uuid4().hex[:10]}"
     log = tmp_path / "worker.log"
     env = {
@@ -41,8 +56,8 @@ def celery_worker(transactional_db, tmp_path) -> Iterator[subprocess.Popen[bytes
         "CARBONFOOT_VAR_DIR": str(settings.VAR_DIR),
     }
     command = [
-        sys.executable, "-m", "celery", "-A", "carbonfoot", "worker",
-        "--pool=solo", "--without-heartbeat", "--without-gossip", "--without-mingle",
+        sys.executable, "-m", "celery", "-A", "carbonfoot", "worker", *pool,
+        "--without-heartbeat", "--without-gossip", "--without-mingle",
         "-Q", queue, "--loglevel=INFO",
     ]  # fmt: skip
     with log.open("wb") as out:
@@ -57,6 +72,12 @@ def celery_worker(transactional_db, tmp_path) -> Iterator[subprocess.Popen[bytes
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def pool_child(process: subprocess.Popen[bytes]) -> int | None:
+    """The pid of the worker's pool child, or None while the main process is starting a new one."""
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    return int(children[0]) if children else None
 
 
 def _wait_until_ready(process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
