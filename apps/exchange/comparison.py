@@ -12,7 +12,8 @@ Rows sort by any column (``SORT_KEYS``; ``-key`` descending); an unknown key sor
 Rows without a value in the sorted column (a share of a zero E) come last either way, and rows that
 tie keep the order supplier, product, version. The number of queries does not depend on the number of
 rows: the versions with their request, supplier, product and snapshot in one, their statements in one,
-and the snapshots' canonical inputs that the reader's cache does not hold yet in at most one more.
+and, for snapshots stored without their summary, the canonical inputs the reader's cache does not hold yet in
+at most one more.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from apps.exchange.enums import AssuranceLevel, RelationshipStatus, SubmissionSt
 from apps.exchange.models import FootprintRequest, Submission, VerificationStatement
 from apps.footprints.models import FootprintResult
 from apps.footprints.reader import READER_VERSION, ResultView, result_read, snapshot_summary
+from apps.footprints.summary import summary_is_current
 
 CONTRIBUTORS = 3
 DEFAULT_SORT = "e"
@@ -219,11 +221,12 @@ def sort_rows(rows: list[ComparisonRow], sort: str) -> list[ComparisonRow]:
 
 
 def _warm_snapshot_summaries(results: list[FootprintResult]) -> None:
-    """Put the reader's summary of every snapshot not yet in its cache there, reading their canonical inputs
-    in one query (the rows were read without them: most pages find every summary cached already).
+    """Put the reader's summary of every snapshot stored without one (apps.footprints.summary) and not yet in its
+    cache there, reading their canonical inputs in one query (the rows were read without them).
 
     The key is apps.footprints.reader.snapshot_summary's; were it to change, the summaries would be read one
     query per row again (tests/exchange/test_comparison.py counts the queries with an empty cache)."""
+    results = [result for result in results if not summary_is_current(result.summary)]  # stored: nothing to read
     keys = {f"footprints:snapshot-summary:{READER_VERSION}:{result.digest}": result.pk for result in results}
     cached = cache.get_many(list(keys))
     missing = {pk for key, pk in keys.items() if key not in cached}

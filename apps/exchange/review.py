@@ -33,7 +33,7 @@ from apps.exchange.models import OPEN_SUBMISSION_STATES, Submission
 from apps.footprints.display import display_unit, significant, to_decimal
 from apps.footprints.document.to_engine import material_keys
 from apps.footprints.models import FootprintResult
-from apps.footprints.reader import ResultView, localized_label, result_read
+from apps.footprints.reader import ResultView, localized_label, result_read, snapshot_inputs_document
 from apps.inventory.enums import TransportMode
 
 REVIEW_VERSION = 1  # part of the cache key of the extracted inputs: bump when their shape changes
@@ -172,12 +172,13 @@ class SnapshotInputs:
 
 
 def snapshot_inputs(*, result: FootprintResult) -> SnapshotInputs:
-    """The per-line inputs of a snapshot, read from its canonical document once per digest, then cached."""
+    """The per-line inputs of a snapshot, from the summary stored with it (else its canonical document), once per
+    digest, then cached."""
     key = f"exchange:review-inputs:{REVIEW_VERSION}:{result.digest}:{result.method_version}"
     found: Any = cache.get(key)
     if isinstance(found, SnapshotInputs):
         return found
-    inputs = snapshot_inputs_from(document=result.canonical_inputs, breakdown=result.breakdown or [])
+    inputs = snapshot_inputs_from(document=snapshot_inputs_document(result=result), breakdown=result.breakdown or [])
     cache.set(key, inputs, None)
     return inputs
 

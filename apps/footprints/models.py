@@ -24,7 +24,8 @@ class FootprintResult(TenantModel):
 
     ``canonical_inputs_gz`` holds the canonical study document (the exact inputs, factor values
     and dataset versions) gzip-compressed; ``digest`` is the SHA-256 of its uncompressed bytes.
-    Totals and the breakdown are decimal strings at full engine precision.
+    Totals and the breakdown are decimal strings at full engine precision. ``summary`` is what pages show of the
+    canonical inputs (apps.footprints.summary), made with the snapshot, so a page never reads the document.
     """
 
     study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="results")
@@ -35,6 +36,7 @@ class FootprintResult(TenantModel):
     totals = models.JSONField(_("totals per declared unit"))
     breakdown = models.JSONField(_("contribution of every line"))
     primary_data_share = models.TextField(_("primary data share"))
+    summary = models.JSONField(_("summary of the canonical inputs"), default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

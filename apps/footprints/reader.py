@@ -2,14 +2,14 @@
 
 `result_read(result=...)` turns the stored decimal strings into a `ResultView`: the totals per declared
 unit as `Amount`s, the lines grouped by kind (materials, transport, stages, fuels, waste) with their
-activity, factor, emission and share of E, the factors used (with dataset, citation and GWP basis, read
-from the snapshot's own canonical inputs), the primary-data share, the snapshot's identity (digest,
-method and engine versions, when it was computed) and the plant totals of the reporting period.
+activity, factor, emission and share of E, the factors used (with dataset, citation and GWP basis, from
+the summary of its canonical inputs stored with the snapshot), the primary-data share, the snapshot's
+identity (digest, method and engine versions, when it was computed) and the plant totals of the period.
 
 Nothing here rounds: every number keeps full engine precision; `Amount.display()` and
-apps.footprints.display round for reading only. The canonical document is read once per snapshot and
-what the view needs from it is cached by digest (snapshots never change), so a page showing a result
-never decompresses a year of readings.
+apps.footprints.display round for reading only. What the view needs from the canonical document is
+stored with the snapshot when it is made (apps.footprints.summary), so a page showing a result never
+decompresses a year of readings; a snapshot stored without it has it read once and cached by digest.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.footprints.display import KG_CO2E, KWH, Amount, to_decimal
 from apps.footprints.models import FootprintResult
+from apps.footprints.summary import snapshot_summary_build, summary_is_current
 from apps.inventory.enums import DataSource, DeclaredUnit, TransportMode
 
 READER_VERSION = 1  # part of the cache keys: bump when the cached summary changes shape
@@ -304,11 +305,25 @@ def result_read(*, result: FootprintResult) -> ResultView:
 
 
 def snapshot_summary(*, result: FootprintResult) -> dict[str, Any]:
-    """What the view needs from the snapshot's canonical inputs (the study facts and the factor list), read
-    once per digest and cached for good: a snapshot never changes."""
+    """What the view needs from the snapshot's canonical inputs (the study facts and the factor list): the summary
+    stored with the snapshot (apps.footprints.summary). A snapshot stored without one (or with one of an older
+    shape) has it read from its document once per digest and cached for good: a snapshot never changes."""
+    stored = result.summary
+    if summary_is_current(stored):
+        return stored
     key = f"footprints:snapshot-summary:{READER_VERSION}:{result.digest}"
     summary: Any = cache.get_or_set(key, lambda: _summarize(result), None)
     return summary if isinstance(summary, dict) else _summarize(result)
+
+
+def snapshot_inputs_document(*, result: FootprintResult) -> Mapping[str, Any]:
+    """The per-line inputs of a snapshot in the canonical document's shape, each run's energies replaced by their
+    count (`readings`): from the stored summary, else from the document itself (which has the energies)."""
+    stored = result.summary
+    if summary_is_current(stored):
+        inputs: Mapping[str, Any] = stored.get("inputs") or {}
+        return inputs
+    return result.canonical_inputs
 
 
 def _summarize(result: FootprintResult) -> dict[str, Any]:
@@ -316,39 +331,7 @@ def _summarize(result: FootprintResult) -> dict[str, Any]:
         document = result.canonical_inputs
     except (OSError, ValueError, EOFError):
         return {"factors": [], "study": None}
-    datasets = {d.get("key"): d for d in document.get("factor_datasets") or [] if isinstance(d, dict)}
-
-    def entry(item: dict[str, Any], value: str | None, name: str) -> dict[str, Any]:
-        dataset = datasets.get(item.get("dataset"), {})
-        return {
-            "key": item.get("key") or "",
-            "value": value,
-            "unit": item.get("unit") or "",
-            "name": name,
-            "dataset": item.get("dataset") or "",
-            "gwp_basis": dataset.get("gwp_basis") or "",
-            "source": item.get("source") or "",
-            "low": item.get("low"),
-            "high": item.get("high"),
-        }
-
-    factors = [
-        entry(f, f.get("value"), " / ".join(n for n in (f.get("name_zh"), f.get("name_en")) if n))
-        for f in document.get("factors") or []
-        if isinstance(f, dict)
-    ]
-    series = (document.get("electricity") or {}).get("series")
-    if isinstance(series, dict):
-        factors.append(entry(series, None, series.get("name") or ""))
-    study = document.get("study")
-    facts = None
-    if isinstance(study, dict):
-        facts = {
-            "declared_unit": study.get("declared_unit"),
-            "declared_unit_amount": study.get("declared_unit_amount"),
-            "units_produced": study.get("units_produced"),
-        }
-    return {"factors": factors, "study": facts}
+    return snapshot_summary_build(document)
 
 
 def _study_facts(result: FootprintResult) -> dict[str, Any]:

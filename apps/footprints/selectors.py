@@ -32,7 +32,7 @@ import functools
 import gzip
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -48,6 +48,7 @@ from apps.footprints.document.canonical import period_bounds
 from apps.footprints.enums import ComputationStatus
 from apps.footprints.marks import study_input_marks
 from apps.footprints.models import FootprintComputation, FootprintResult
+from apps.footprints.summary import summary_is_current
 from apps.inventory.models import BomLine, Product, Site, Study, StudyStage, TransportLeg
 from apps.ledger.models import ElectricityReading, FuelEntry, MeteringPoint, ReadingBatch, WasteEntry
 
@@ -667,13 +668,22 @@ def _snapshot_reading_counts(digests: Mapping[int, str]) -> dict[int, dict[str, 
     missing = [pk for pk in keys if pk not in counts]
     if missing:
         fresh: dict[int, dict[str, int]] = {}
-        for pk, raw in FootprintResult.objects.filter(pk__in=missing).values_list("pk", "canonical_inputs_gz"):
+        summaries = dict(FootprintResult.objects.filter(pk__in=missing).values_list("pk", "summary"))
+        for pk, summary in summaries.items():  # the stored summary counts each run's readings
+            if summary_is_current(summary):
+                fresh[pk] = _reading_counts(summary.get("inputs") or {}, lambda run: int(run.get("readings") or 0))
+        unsummarized = [pk for pk in missing if pk not in fresh]
+        for pk, raw in FootprintResult.objects.filter(pk__in=unsummarized).values_list("pk", "canonical_inputs_gz"):
             document = json.loads(gzip.decompress(bytes(raw)))
-            per_point: dict[str, int] = defaultdict(int)
-            for stage in document.get("stages") or []:
-                for point in stage.get("metering_points") or []:
-                    per_point[point["code"]] += sum(len(run["milliwatt_hours"]) for run in point.get("runs", []))
-            fresh[pk] = dict(per_point)
+            fresh[pk] = _reading_counts(document, lambda run: len(run["milliwatt_hours"]))
         cache.set_many({keys[pk]: value for pk, value in fresh.items()}, _CACHE_SECONDS)
         counts.update(fresh)
     return counts
+
+
+def _reading_counts(document: Mapping[str, Any], count: Callable[[Mapping[str, Any]], int]) -> dict[str, int]:
+    per_point: dict[str, int] = defaultdict(int)
+    for stage in document.get("stages") or []:
+        for point in stage.get("metering_points") or []:
+            per_point[point["code"]] += sum(count(run) for run in point.get("runs", []))
+    return dict(per_point)
