@@ -5,7 +5,10 @@ import os
 from celery import Celery
 from celery.signals import worker_init
 
+from carbonfoot.startup import settings_or_exit
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carbonfoot.settings")
+settings_or_exit()  # a bad configuration (CELERY_BROKER_URL, ...): its message alone, not a traceback
 
 app = Celery("carbonfoot")
 app.config_from_object("django.conf:settings", namespace="CELERY")

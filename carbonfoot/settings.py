@@ -8,6 +8,7 @@ RabbitMQ. See README.md ("Configuration").
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,6 +34,31 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# HTTPS (README, "Serving in production"). With DEBUG off the site is taken to be served over HTTPS, directly or
+# behind a proxy that terminates TLS: HTTP is redirected, cookies are Secure, HSTS is sent. HTTPS=0 turns all of
+# that off for a production-like server on a plain-HTTP loopback (the benchmarks); each setting has its own
+# variable too. Behind a proxy, SECURE_PROXY_SSL_HEADER names the header it sets (X-Forwarded-Proto: https).
+HTTPS = env_bool("HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading is the domain owner's decision (a submission to the browsers' list, slow to undo): off unless set.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER", "")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# carbonfoot/security.py sends the Content-Security-Policy; violations are reported here when set.
+CSP_REPORT_URI = env_str("CSP_REPORT_URI", "")
+# check --deploy's W021 asks for preloading, which stays the operator's choice (above).
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
 INSTALLED_APPS = [
     "apps.accounts.admin_apps.PlatformAdminConfig",  # django.contrib.admin with the platform-operators-only site
     "django.contrib.auth",
@@ -44,6 +70,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "django_htmx",
+    "axes",
     "apps.accounts",
     "apps.catalog",
     "apps.factors",
@@ -58,6 +85,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "carbonfoot.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: answers a locked-out login with the lockout page
 ]
 
 ROOT_URLCONF = "carbonfoot.urls"
@@ -95,7 +125,15 @@ def _database_config() -> dict[str, object]:
     default_url = f"sqlite:///{VAR_DIR / 'carbonfoot.sqlite3'}"
     url = env_str("DATABASE_URL", default_url)
     try:
-        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0)))
+        config: dict[str, object] = dict(
+            dj_database_url.parse(
+                url,
+                # Persistent connections in production (a new PostgreSQL connection per request halves a page's
+                # throughput), checked before reuse so one the database dropped is replaced, not an error.
+                conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if DEBUG else 60, minimum=0),
+                conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", True),
+            )
+        )
     except ValueError as exc:
         raise ImproperlyConfigured(f"Environment variable DATABASE_URL is not a usable database URL: {exc}") from exc
     engine = str(config.get("ENGINE", ""))
@@ -120,6 +158,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins (the site's and the admin's) are counted per username and client address together, so a
+# guesser is stopped without anyone else being locked out of that account. After LOGIN_FAILURE_LIMIT wrong
+# passwords the pair is refused (429, even with the right password) until LOGIN_LOCKOUT_MINUTES pass with
+# no further attempt; a successful login clears the count. Every failure and lockout is logged ("axes").
+# The address is REMOTE_ADDR (not a header a client could forge): behind a proxy it is the proxy's.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "carbonfoot.security.lockout_response"
+AXES_ENABLE_ADMIN = True  # the attempts and lockouts are listed in the admin, where an operator can clear them
+AXES_SENSITIVE_PARAMETERS: list[str] = []  # the log names the username and address (never the password)
+AXES_VERBOSE = False  # no start-up banner in every command's output; failures and lockouts are still logged
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:study-list"
 LOGOUT_REDIRECT_URL = "login"
@@ -136,6 +191,11 @@ TIME_ZONE = "Asia/Shanghai"
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# WhiteNoise (MIDDLEWARE) serves STATIC_ROOT; with DEBUG on it serves the apps' and static/ files directly.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+if DEBUG:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # else WhiteNoise warns at every start that it is missing
 
 
 def _storages() -> dict[str, dict[str, object]]:
@@ -145,7 +205,14 @@ def _storages() -> dict[str, dict[str, object]]:
     the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) to keep them in a bucket instead.
     Files are never served by URL from the store: a view checks access, then streams them.
     """
-    staticfiles: dict[str, object] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    # WhiteNoise serves static files from STATIC_ROOT (collectstatic) in production: with DEBUG off, names carry
+    # a content hash and are cached for a year, compressed (gzip, brotli when available); with DEBUG on (and in
+    # the tests, whose settings load with DEBUG=1) plain names, no collectstatic needed.
+    staticfiles: dict[str, object] = {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    }
     bucket = env_str("STORAGE_S3_BUCKET", "")
     if not bucket:
         return {
