@@ -191,7 +191,9 @@ def test_the_documents_stages_are_the_imported_studys_exactly(other_supplier, do
     assert stages == [(4, Decimal(1), ""), (26, Decimal("0.5"), "forklifts shared with the three-phase line")]
 
 
-def test_two_lines_of_one_material_are_both_imported_in_order(supplier, other_supplier, library):
+def test_two_lines_of_one_material_are_refused_a_second_part_is_a_line_beyond_the_catalogue(
+    supplier, other_supplier, library
+):
     study = factories.make_study(supplier, library, stage_nos=(4,))
     pcb = Material.objects.get(no=20)
     for quantity, notes in (("1", "main board"), ("2", "display boards")):
@@ -199,12 +201,19 @@ def test_two_lines_of_one_material_are_both_imported_in_order(supplier, other_su
             organization=supplier, study=study, material=pcb, quantity=Decimal(quantity), notes=notes
         )
     document = json.loads(canonical_bytes(study_document_build(study=study)))
+    before = table_counts()
 
-    imported = study_document_import(organization=other_supplier, document=copy.deepcopy(document))
+    with pytest.raises(DocumentError) as raised:
+        study_document_import(organization=other_supplier, document=copy.deepcopy(document))
 
-    lines = list(imported.bom_lines.order_by("id").values_list("material__no", "quantity", "notes"))
-    assert lines == [(20, Decimal(1), "main board"), (20, Decimal(2), "display boards")]
-    assert canonical_bytes(study_document_build(study=imported)) == canonical_bytes(document)
+    assert raised.value.errors == [
+        (
+            "$.materials[1].material_no",
+            "material 20 is listed twice (first at $.materials[0]): a catalogue material has one line; enter "
+            "another part of it as a line beyond the catalogue (material_no null)",
+        )
+    ]
+    assert table_counts() == before
 
 
 def test_the_importing_user_is_recorded_as_creator_and_in_the_history(other_supplier, document):

@@ -256,6 +256,9 @@ def test_removing_a_manual_value_flips_it_and_only_for_the_study_whose_period_it
         factor_dataset=library.dataset, electricity_factor=library.grid,
     )  # fmt: skip
     StudyStage.objects.create(organization=supplier, study=february, stage=stage)
+    FuelEntry.objects.create(  # something to compute: a study with no input at all is refused as incomplete
+        organization=supplier, study=february, factor=library.diesel, quantity=Decimal(100), unit="kg"
+    )
     _compute(january)
     _compute(february)
 

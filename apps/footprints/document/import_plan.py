@@ -97,6 +97,7 @@ def check_study(plan: ImportPlan) -> None:
             start=start,
             end=end,
         )
+        return  # no period: nothing that depends on it (UTC bounds, runs, series) can be checked
     zone = period["time_zone"]
     try:
         ZoneInfo(zone)
@@ -183,11 +184,23 @@ def check_materials(plan: ImportPlan) -> None:
     doc = plan.document
     factor_records = {f["key"]: f for f in doc["factors"]}
     owners = {d["key"]: d["owner"] for d in doc["factor_datasets"]}
+    first_lines: dict[int, int] = {}
     for i, line in enumerate(doc["materials"]):
         path: Path = ["materials", i]
         if line["material_no"] is None:
             _check_custom_line(plan, path, line)
             continue
+        first = first_lines.setdefault(line["material_no"], i)
+        if first != i:
+            plan.fail(
+                [*path, "material_no"],
+                _(
+                    "material %(no)s is listed twice (first at $.materials[%(first)s]): a catalogue material "
+                    "has one line; enter another part of it as a line beyond the catalogue (material_no null)"
+                ),
+                no=line["material_no"],
+                first=first,
+            )
         material = plan.materials.get(line["material_no"])
         if material is None:
             plan.fail(

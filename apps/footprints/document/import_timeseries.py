@@ -197,7 +197,11 @@ def _check_runs(plan: ImportPlan, path: Path, point: Document, now: datetime) ->
     for k, run in enumerate(point["runs"]):
         run_path: Path = [*path, "runs", k]
         first = parse_utc(run["start"])
-        last = first + timedelta(seconds=run["step_seconds"] * len(run["milliwatt_hours"]))
+        try:
+            last = first + timedelta(seconds=run["step_seconds"] * len(run["milliwatt_hours"]))
+        except OverflowError:
+            plan.fail(run_path, _("the run ends after the year 9999, in the future"))
+            continue
         if first.microsecond:
             plan.fail([*run_path, "start"], _("readings start on a whole second"))
         if last > now:

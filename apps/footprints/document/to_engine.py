@@ -8,6 +8,9 @@ Pure Python, no Django: a verifier holding a report's embedded document recomput
 
 The document is assumed valid against study.schema.json. Readings are handed to the engine as
 the document's own integer lists, never copied or converted one by one.
+
+A document with nothing to count (no material line, no reading, no fuel, no waste: an empty draft)
+is refused with ``IncompleteStudyError`` rather than computed as E = 0.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apps.engine.compute import ENGINE_CONTEXT
+from apps.engine.errors import EngineError
 from apps.engine.types import (
     DataSource,
     FactorRef,
@@ -34,7 +38,25 @@ from apps.footprints.document.canonical import parse_utc
 Document = dict[str, Any]
 
 
+class IncompleteStudyError(EngineError):
+    code = "incomplete_study"
+    template = "the study has nothing to compute: no bill of materials, no electricity readings, no fuel and no waste"
+
+
+def has_inputs(doc: Document) -> bool:
+    """Whether the document holds anything the footprint counts: a material line, a reading, a fuel
+    or a waste. A study without any is an empty draft: importing it is fine, computing it is not."""
+    return bool(
+        doc["materials"]
+        or doc["fuels"]
+        or doc["wastes"]
+        or any(point["runs"] for stage in doc["stages"] for point in stage["metering_points"])
+    )
+
+
 def engine_inputs_from_document(doc: Document) -> StudyInputs:
+    if not has_inputs(doc):
+        raise IncompleteStudyError()
     datasets = {d["key"]: d for d in doc["factor_datasets"]}
     factors = {f["key"]: _factor_ref(f, datasets) for f in doc["factors"]}
     study = doc["study"]
