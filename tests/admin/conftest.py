@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
 
 from apps.accounts.enums import OrganizationKind, Role
@@ -28,6 +29,13 @@ def every_row(supplier, library) -> None:
     """At least one row of every model the admin shows, so every change page has an object."""
     Group.objects.create(name="Verifiers")
     factories.make_member(supplier)
+    # The login lockout's records (django-axes), which operators see and clear in the admin.
+    client = {"username": "someone", "ip_address": "127.0.0.1", "user_agent": "test", "http_accept": "*/*"}
+    AccessAttempt.objects.create(
+        **client, path_info="/accounts/login/", get_data="", post_data="", failures_since_start=1
+    )
+    AccessLog.objects.create(**client, path_info="/accounts/login/")
+    AccessFailureLog.objects.create(**client, path_info="/accounts/login/", locked_out=False)
     study = factories.make_study(supplier, library, stage_nos=(5,))
     make_computed_study(study)
     series = ElectricityFactorSeries.objects.create(
