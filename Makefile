@@ -15,10 +15,11 @@ HOST_PORT ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help run test lint format bench bench-ingest bench-web bench-exchange worker migrate chromium fonts constraints
+.PHONY: help run serve test lint format bench bench-ingest bench-web bench-exchange worker migrate chromium fonts constraints
 
 help:
 	@echo "make run      install, migrate, load reference data and the demo, serve http://$(HOST_PORT) with a worker"
+	@echo "make serve    production server: DEBUG off, migrate, collectstatic, gunicorn on $(HOST_PORT) (README, \"Serving in production\")"
 	@echo "make test     install (with test tools and Debian's chromium) and run the whole test suite"
 	@echo "make lint     ruff check, ruff format --check, the layer contracts (import-linter) and mypy"
 	@echo "make format   ruff format and ruff check --fix"
@@ -78,6 +79,16 @@ run: migrate fonts
 	@$(VENV)/bin/celery -A carbonfoot worker --loglevel=INFO --concurrency=1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST_PORT)
+
+# Production: DEBUG off, gunicorn, static files collected and served by WhiteNoise. SECRET_KEY and ALLOWED_HOSTS
+# (and DATABASE_URL, CELERY_BROKER_URL...) come from the environment; behind a TLS proxy set
+# SECURE_PROXY_SSL_HEADER, or HTTPS=0 to try it on plain HTTP. Workers: GUNICORN_WORKERS (2 x CPUs + 1).
+GUNICORN_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) * 2 + 1 )))
+serve: export DEBUG := 0
+serve: $(RUNTIME_STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput
+	$(VENV)/bin/gunicorn carbonfoot.wsgi --bind $(HOST_PORT) --workers $(GUNICORN_WORKERS) --access-logfile -
 
 worker: export DEBUG := 1
 worker: $(RUNTIME_STAMP)
