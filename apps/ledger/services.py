@@ -286,13 +286,13 @@ def _copy_run(ids: tuple[int, int, int, int], start: datetime, step: timedelta, 
     org, point, batch, source = ids
     first = (start - _PG_EPOCH) // _MICROSECOND
     step_us = step // _MICROSECOND
-    head = struct.pack(">hiqiqiq", 7, 8, org, 8, point, 8, batch)
+    # A row is: field count, the three ids, then start, end and energy (each with its length), the source.
+    head = struct.pack(">hiqiqiqi", 7, 8, org, 8, point, 8, batch, 8)
     tail = struct.pack(">ih", 2, source)
-    pack = struct.Struct(">iqiqiq").pack
-    rows = [
-        head + pack(8, first + step_us * i, 8, first + step_us * (i + 1), 8, v) + tail for i, v in enumerate(values)
-    ]
-    data = b"".join([b"PGCOPY\n\xff\r\n\x00", bytes(8), *rows, b"\xff\xff"])
+    pack = struct.Struct(">qiqiq").pack  # start, length, end, length, energy
+    stamps = range(first, first + step_us * len(values), step_us)
+    body = (tail + head).join([pack(s, 8, s + step_us, 8, v) for s, v in zip(stamps, values, strict=True)])
+    data = b"".join([b"PGCOPY\n\xff\r\n\x00", bytes(8), head, body, tail, b"\xff\xff"])
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(f"COPY {_columns()} FROM STDIN WITH (FORMAT binary)", io.BytesIO(data), size=1 << 20)
 
