@@ -8,7 +8,7 @@ from django.utils import translation
 
 from apps.catalog.models import Material
 from apps.footprints.models import FootprintResult
-from apps.inventory.models import BomLine
+from apps.inventory.models import BomLine, Study
 from tests.footprints.builders import EXPECTED, build_small_study
 
 
@@ -51,7 +51,22 @@ def test_compute_footprint_text_output_names_every_total(supplier, library):
 
     for name in ("E ", "EM ", "EP ", "EB ", "EDL ", "EW "):
         assert f"  {name}" in text
-    assert "4.14288" in text
+    assert "  E             4.143\n" in text  # E = 4.14288, four significant digits for reading
+    assert "  EM_MATERIALS  3.056\n" in text
+    assert "4.14288" not in text
+
+
+def test_compute_footprint_text_rounds_what_the_json_keeps_in_full(supplier, library):
+    study = build_small_study(supplier, library)
+    Study.objects.filter(pk=study.pk).update(units_produced=Decimal(3))  # thirds: the engine's 50 digits
+
+    text = _run(str(study.pk))
+    report = json.loads(_run(str(study.pk), "--json"))
+
+    assert len(report["totals"]["ep"].replace(".", "").lstrip("0")) > 40
+    values = [line.split()[1] for line in text.splitlines() if line.startswith("  ") and "digest" not in line]
+    assert len(values) == 8
+    assert all(len(value.replace(".", "").lstrip("0")) <= 4 for value in values), values
 
 
 def test_compute_footprint_unknown_study_is_a_clear_error(db):

@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.engine import EngineError
+from apps.footprints.display import significant, to_decimal
 from apps.footprints.errors import engine_error_message
 from apps.footprints.services import footprint_compute_now
 from apps.inventory.selectors import StudyNotFoundError, study_by_reference
@@ -43,5 +44,6 @@ class Command(BaseCommand):
         totals = snapshot.totals
         self.stdout.write(f"{study.name}: kg CO2e per {report['declared_unit']}")
         for name in ("e", "em", "em_materials", "em_transport", "ep", "eb", "edl", "ew"):
-            self.stdout.write(f"  {name.upper():<13} {totals[name]}")
+            value = to_decimal(totals[name])  # rounded for reading: --json prints the engine's full precision
+            self.stdout.write(f"  {name.upper():<13} {totals[name] if value is None else significant(value)}")
         self.stdout.write(f"  digest        {snapshot.digest} ({'new' if created else 'unchanged inputs'})")
