@@ -74,7 +74,7 @@ migrate: $(RUNTIME_STAMP)
 run: export DEBUG := 1
 run: migrate fonts
 	$(PY) manage.py load_reference
-	$(PY) manage.py load_demo
+	HOST_PORT=$(HOST_PORT) $(PY) manage.py load_demo
 	@echo "Worker and web server starting; Ctrl-C stops both."
 	@$(VENV)/bin/celery -A carbonfoot worker --loglevel=INFO --concurrency=1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +12,20 @@ from apps.demo.demo import DemoOutcome, demo_load
 from apps.demo.profiles import DAYS_IN_YEAR
 from apps.footprints.display import significant
 
-URL = "http://127.0.0.1:8000/"
+DEFAULT_HOST_PORT = "127.0.0.1:8000"  # the Makefile's HOST_PORT default: where `make run` serves
+
+
+def open_url(host_port: str | None = None) -> str:
+    """The address to open for a development server started on HOST_PORT (runserver's "[addr:]port"): a server
+    listening on every interface (0.0.0.0, ::) is opened on this machine's loopback address."""
+    value = (os.environ.get("HOST_PORT", "") if host_port is None else host_port).strip() or DEFAULT_HOST_PORT
+    host, _sep, port = value.rpartition(":")
+    if not port.isdigit():
+        host, port = value, "8000"
+    host = host.strip("[]")
+    if host in ("", "0", "0.0.0.0", "::"):  # noqa: S104 (recognizing it, not binding to it)
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
 class Command(BaseCommand):
@@ -72,7 +86,7 @@ class Command(BaseCommand):
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         for row in rows:
             self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
-        self.stdout.write(f"\nOpen {URL}")
+        self.stdout.write(f"\nOpen {open_url()}")
 
 
 def _count(n: int, noun: str) -> str:
