@@ -289,13 +289,16 @@ def readings_statistics_refresh() -> bool:
         return False
     table = ElectricityReading._meta.db_table
     with connection.cursor() as cursor:
+        # The table's storage: itself, or its partitions (migration 0005) when it is partitioned.
         cursor.execute(
-            "SELECT reltuples, relpages, pg_relation_size(oid) / current_setting('block_size')::int "
-            "FROM pg_class WHERE oid = %s::regclass",
+            "SELECT coalesce(bool_or(c.reltuples < 0 AND pg_relation_size(c.oid) > 0), false), "
+            "coalesce(sum(c.relpages), 0), "
+            "coalesce(sum(pg_relation_size(c.oid)), 0) / current_setting('block_size')::int "
+            "FROM pg_partition_tree(%s::regclass) t JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf",
             [table],
         )
-        counted_rows, counted_pages, pages = cursor.fetchone()
-        if pages == 0 or (counted_rows >= 0 and pages < ANALYZE_GROWTH * counted_pages):
+        never_analyzed, counted_pages, pages = cursor.fetchone()
+        if pages == 0 or (not never_analyzed and pages < ANALYZE_GROWTH * counted_pages):
             return False
         # SKIP_LOCKED: if another session (or autovacuum) is analyzing it right now, that will do.
         cursor.execute(f"ANALYZE (SKIP_LOCKED) {connection.ops.quote_name(table)}")
