@@ -331,6 +331,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600, minimum=1)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Redis hands an unacknowledged message to another worker after the visibility timeout (default
+    # an hour): just past the hard time limit, so a running computation is never delivered twice and
+    # one whose whole worker died comes back within minutes (apps.footprints.services.SWEEP_GRACE).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60, "socket_connect_timeout": 5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -353,8 +358,3 @@ LOGGING = {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
 }
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # Redis hands an unacknowledged message to another worker after the visibility timeout (default
-    # an hour): just past the hard time limit, so a running computation is never delivered twice and
-    # one whose whole worker died comes back within minutes (apps.footprints.services.SWEEP_GRACE).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60, "socket_connect_timeout": 5}
