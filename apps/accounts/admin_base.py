@@ -79,8 +79,18 @@ class EstimatedCountPaginator(Paginator):
         queryset = self.object_list
         if connection.vendor == "postgresql" and isinstance(queryset, QuerySet) and not queryset.query.where:
             with connection.cursor() as cursor:
+                # A partitioned table (the readings, by year) keeps its estimate in its partitions: the
+                # parent's own is only as fresh as its last ANALYZE, which autovacuum never runs.
                 cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
+                    """
+                    SELECT CASE WHEN parent.relkind = 'p'
+                        THEN (SELECT COALESCE(SUM(GREATEST(child.reltuples, 0)), 0)::bigint
+                              FROM pg_inherits JOIN pg_class child ON child.oid = pg_inherits.inhrelid
+                              WHERE pg_inherits.inhparent = parent.oid)
+                        ELSE parent.reltuples::bigint END
+                    FROM pg_class parent WHERE parent.oid = %s::regclass
+                    """,
+                    [queryset.model._meta.db_table],
                 )
                 row = cursor.fetchone()
             if row is not None and row[0] > self.ESTIMATE_ABOVE:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -77,6 +77,38 @@ def test_estimated_count_paginator_reads_planner_statistics_for_an_unfiltered_ta
 
     assert unfiltered == 2
     assert filtered == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics exist on PostgreSQL only")
+def test_estimated_count_of_the_partitioned_readings_follows_their_partitions(every_row):
+    """Autovacuum analyzes partitions, never their parent: the estimate is the partitions' sum."""
+
+    class EstimateEverything(EstimatedCountPaginator):
+        ESTIMATE_ABOVE = -1
+
+    table = ElectricityReading._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relkind FROM pg_class WHERE oid = %s::regclass", [table])
+        (kind,) = cursor.fetchone()
+    if kind != "p":
+        pytest.skip("the readings table is not partitioned in this database")
+    reading = ElectricityReading.objects.get()
+    ElectricityReading.objects.bulk_create(
+        ElectricityReading(
+            **{
+                f.attname: getattr(reading, f.attname)
+                for f in ElectricityReading._meta.concrete_fields
+                if f.attname not in ("id", "start", "end")
+            },
+            start=datetime(2025, 2, 1, tzinfo=UTC) + timedelta(minutes=15 * i),
+            end=datetime(2025, 2, 1, 0, 15, tzinfo=UTC) + timedelta(minutes=15 * i),
+        )
+        for i in range(9)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}_y2025")  # the partition only, as autovacuum would
+
+    assert EstimateEverything(ElectricityReading.objects.all(), 100).count == 10
 
 
 def test_admin_refuses_a_line_valued_with_another_suppliers_factor(admin_client, supplier, library, other_supplier):
