@@ -258,6 +258,23 @@ def test_the_overview_of_a_complete_study_enables_compute_and_lists_warnings(mem
     assert ">100.0 %<" in html  # completeness
 
 
+def test_a_long_group_of_the_breakdown_starts_collapsed_with_its_subtotal(member_client, supplier, library):
+    from tests.web.builders import BREAKDOWN
+
+    study = complete_study(supplier, library, units_produced="1000")
+    material = next(line for line in BREAKDOWN if line["kind"] == "material")
+    nine = [{**material, "key": f"material/{no}", "label": f"Part {no}"} for no in range(1, 10)]
+    others = [line for line in BREAKDOWN if line["kind"] != "material"]
+    make_computed_study(study, document=DOCUMENT, breakdown=nine + others)
+
+    html = member_client.get(overview_url(study)).content.decode()
+
+    assert '<details class="breakdown-group kind-material">' in html  # 9 lines: collapsed
+    assert '<span class="group-count">9 lines</span>' in html
+    assert '<details class="breakdown-group kind-stage" open>' in html  # 1 line: open
+    assert html.count('class="breakdown-row') == 9 + len(others)  # collapsed, not left out
+
+
 def test_the_overview_shows_the_result_grouped_with_charts_and_plant_totals(member_client, supplier, library):
     study = complete_study(supplier, library, units_produced="1000")
     make_computed_study(study, document=DOCUMENT)
