@@ -63,10 +63,12 @@ def test_killing_the_pool_child_twenty_times_leaves_no_computation_running_and_o
             # when a kill lands between the snapshot's commit and the status.
             pair = [footprint_request(study=study), footprint_request(study=study)]
         computations += pair
-        # A random moment once the worker has taken the first message: in the computation (about
-        # 0.1 s), in the second one, or idle after both.
+        # Once the worker has taken the first message: every other kill at once, inside that computation
+        # (about 0.1 s), so that enough land in a task whatever the machine's speed; the others at a
+        # random moment: in the computation, in the second one, or idle after both.
         wait_for(lambda first=pair[0]: _taken(first), timeout=30, interval=0.01)
-        time.sleep(rng.uniform(0, 0.25))
+        if len(computations) % 4 != 0:
+            time.sleep(rng.uniform(0, 0.25))
         os.kill(child, signal.SIGKILL)
         child = _new_child(celery_prefork_worker, child)
 
